@@ -1,0 +1,50 @@
+# cityops: `make help` lists the targets. Everything runs from the repo's .venv.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+CITYOPS := $(VENV)/bin/cityops
+PYTEST := $(VENV)/bin/pytest
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	@touch $@
+
+setup: $(VENV)/.installed ## Create .venv with the pinned dependencies
+
+stack-up: setup ## Install (first time), start and health-check Kafka and ClickHouse
+	deploy/local/stack.sh up
+
+stack-down: ## Stop Kafka and ClickHouse (data stays in .stack/)
+	deploy/local/stack.sh down
+
+stack-status: ## Is each server running?
+	deploy/local/stack.sh status
+
+lint: setup ## ruff check + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test-unit: setup ## Fast tier: pure functions and in-memory agent tests, no servers
+	$(PYTEST) -q -m "not integration and not faults" -p no:cacheprovider
+
+test-integration: stack-up ## Integration tier against the real Kafka and ClickHouse
+	$(PYTEST) -q -m "integration and not faults" -p no:cacheprovider
+
+test: lint test-unit test-integration ## Everything CI runs: lint, unit tier, integration tier
+
+test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers, ClickHouse outage)
+	$(PYTEST) -q -m faults -p no:cacheprovider
+
+schemas: setup ## Regenerate the contract's JSON Schema files
+	$(CITYOPS) contract schemas
+
+.PHONY: help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas

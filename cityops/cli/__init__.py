@@ -1,0 +1,1 @@
+"""The `cityops` command line: one entry point, a sub-command per component."""

@@ -1,0 +1,63 @@
+"""What every sub-command shares: settings from `--config`/env, and logging."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from cityops.settings import Settings, load_settings
+
+console = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="YAML settings file (else $CITYOPS_CONFIG); env vars CITYOPS_* override it.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            payload.update(extra)
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def setup(config: Path | None) -> Settings:
+    """Load settings once and configure logging from them; call at the top of a command."""
+    settings = load_settings(config)
+    root = logging.getLogger()
+    root.handlers.clear()
+    if settings.log_json:
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler = RichHandler(console=console, show_path=False, rich_tracebacks=True)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    for noisy in ("kafka", "aiokafka", "faust", "mode", "clickhouse_driver"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    return settings

@@ -1,0 +1,65 @@
+"""Health checks of the local stack, run by deploy/local/*.sh.
+
+Kafka is healthy when a topic can be created and then listed (a broker that accepts
+connections but has no controller yet fails this); ClickHouse when `SELECT 1` answers over
+the native port the workers use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HEALTH_TOPIC = "cityops.health"
+
+
+def check_kafka(bootstrap: str) -> None:
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        try:
+            admin.create_topics([NewTopic(HEALTH_TOPIC, 1, 1)])
+        except TopicAlreadyExistsError:
+            pass
+        if HEALTH_TOPIC not in admin.list_topics():
+            raise RuntimeError(f"{HEALTH_TOPIC} not listed")
+    finally:
+        admin.close()
+
+
+def check_clickhouse(host: str, port: int) -> None:
+    from clickhouse_driver import Client
+
+    client = Client(host=host, port=port, connect_timeout=3, send_receive_timeout=5)
+    try:
+        if client.execute("SELECT 1") != [(1,)]:
+            raise RuntimeError("SELECT 1 did not return 1")
+    finally:
+        client.disconnect()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="what", required=True)
+    kafka = sub.add_parser("kafka")
+    kafka.add_argument("--bootstrap", default="127.0.0.1:9092")
+    ch = sub.add_parser("clickhouse")
+    ch.add_argument("--host", default="127.0.0.1")
+    ch.add_argument("--port", type=int, default=9000)
+    args = parser.parse_args(argv)
+    try:
+        if args.what == "kafka":
+            check_kafka(args.bootstrap)
+        else:
+            check_clickhouse(args.host, args.port)
+    except Exception as exc:
+        print(f"{args.what} unhealthy: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Fixtures shared by every test tier.
+
+The integration tier starts the local stack once per session (deploy/local/stack.sh up, a
+no-op when it runs) and gives each test a fresh topic namespace and ClickHouse database, so
+tests start clean and do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cityops.settings import ClickHouseSettings, KafkaSettings, Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = str(item.fspath)
+        if "/integration/" in path:
+            item.add_marker(pytest.mark.integration)
+        if "/faults/" in path:
+            item.add_marker(pytest.mark.faults)
+
+
+@pytest.fixture(scope="session")
+def stack() -> None:
+    """The real Kafka and ClickHouse, started by the project's own scripts."""
+    result = subprocess.run(
+        [str(REPO_ROOT / "deploy/local/stack.sh"), "up"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"stack did not start:\n{result.stdout}\n{result.stderr}")
+
+
+@pytest.fixture
+def namespace() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def settings(stack: None, namespace: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings pointing at a namespace of topics and a database nobody else uses."""
+    from cityops.kafka import delete_topics, make_admin
+
+    kafka = KafkaSettings(namespace=namespace, client_id=f"test-{namespace}")
+    clickhouse = ClickHouseSettings(database=f"cityops_{namespace}")
+    yield Settings(kafka=kafka, clickhouse=clickhouse, state_dir=tmp_path / "state")
+    admin = make_admin(kafka)
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(namespace)]
+    finally:
+        admin.close()
+    delete_topics(kafka, mine)
+    try:
+        from clickhouse_driver import Client
+
+        client = Client(**clickhouse.client_kwargs(database=False))
+        client.execute(f"DROP DATABASE IF EXISTS {clickhouse.database}")
+        client.disconnect()
+    except Exception:  # the database may never have been created
+        pass
