@@ -1,0 +1,1 @@
+"""Connectors: source adapters that publish contract events to Kafka."""

@@ -1,0 +1,1 @@
+"""Stream processors (Faust): Kafka -> live KPIs, state and alerts -> ClickHouse."""
