@@ -74,6 +74,33 @@ class ClickHouseSettings(BaseModel):
         return kwargs
 
 
+class StreamsSettings(BaseModel):
+    """Stream workers: batching, alert rules and their thresholds."""
+
+    app_id: str = "cityops-streams"
+    web_port: int = 6066
+    #: Rows buffered per ClickHouse table before a flush, and the longest a row waits.
+    batch_max_rows: int = 5000
+    batch_max_seconds: float = 1.0
+    #: How often open dossiers are checked against their deadlines.
+    deadline_check_seconds: float = 5.0
+    #: `dossier_due_soon` fires this many working days before `due_at`.
+    due_soon_working_days: float = 1.0
+    #: Closed dossiers stay in worker state this long, to absorb late events.
+    closed_retention_hours: float = 72.0
+    #: Rolling window of the rate alerts, in minutes of event time.
+    rate_window_minutes: int = 15
+    payment_failure_rate: float = 0.25
+    payment_min_attempts: int = 20
+    satisfaction_floor: float = 0.7
+    satisfaction_min_ratings: int = 20
+    on_time_min_resolved: int = 10
+    #: An agency's on-time target when the reference table has none.
+    default_on_time_target: float = 0.95
+    source_silent_minutes: float = 15.0
+    lag_report_seconds: float = 15.0
+
+
 class Settings(BaseSettings):
     """All of cityops' configuration; each component reads the part it needs."""
 
@@ -83,6 +110,7 @@ class Settings(BaseSettings):
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
+    streams: StreamsSettings = Field(default_factory=StreamsSettings)
     #: Key of the HMAC that turns citizen/business ids into `applicant_ref`.
     hash_key: SecretStr = SecretStr("local-dev-only-change-me")
     #: Folder with agencies.csv, areas.csv and procedures.csv.

@@ -85,3 +85,20 @@ def working_hours_between(start: datetime, end: datetime) -> float:
             total += (segment_end - cursor).total_seconds() / 3600 / 3
         cursor = segment_end
     return total
+
+
+def subtract_working_days(end: datetime, days: float) -> datetime:
+    """The instant `days` working days before `end` (same clock time), skipping days off."""
+    local = end.astimezone(TZ)
+    whole = int(days)
+    remainder = days - whole
+    current = local
+    while whole > 0:
+        current -= timedelta(days=1)
+        if is_working_day(current.date()):
+            whole -= 1
+    if remainder:
+        current -= timedelta(hours=8 * remainder)
+        while not is_working_day(current.date()):
+            current -= timedelta(days=1)
+    return current.astimezone(UTC)

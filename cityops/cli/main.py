@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import typer
 
+import streams.cli as streams_cli
+
 from cityops.cli import contract, stack
+from cityops.db import cli as db_cli
 
 app = typer.Typer(
     name="cityops",
@@ -22,6 +25,9 @@ app = typer.Typer(
 )
 app.add_typer(stack.app, name="stack")
 app.add_typer(contract.app, name="contract")
+app.add_typer(db_cli.app, name="db")
+app.command("worker")(streams_cli.worker)
+app.command("kpi")(streams_cli.kpi)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,84 @@
+"""`cityops db`: create and upgrade the ClickHouse schema, load reference data."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cityops.cli.common import ConfigOption, setup
+from cityops.db import migrate as migrations
+from cityops.db.client import make_client
+from cityops.reference import load_reference
+
+app = typer.Typer(
+    help="ClickHouse schema: versioned migrations, their status, and reference data.",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def migrate(
+    config: ConfigOption = None,
+    reference: bool = typer.Option(True, help="Also (re)load the reference tables."),
+) -> None:
+    """Create the database if needed, apply pending migrations, then load reference data."""
+    settings = setup(config)
+    database = settings.clickhouse.database
+    client = make_client(settings.clickhouse)
+    try:
+        try:
+            done = migrations.migrate(client, database)
+        except migrations.MigrationError as exc:
+            typer.echo(f"refused: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        for migration in done:
+            typer.echo(f"applied {migration.version:03d}_{migration.name}")
+        if not done:
+            typer.echo(f"{database}: schema up to date")
+        if reference:
+            counts = migrations.load_reference(
+                client, database, load_reference(settings.reference_dir)
+            )
+            typer.echo("reference: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    finally:
+        client.disconnect()
+
+
+@app.command()
+def status(config: ConfigOption = None) -> None:
+    """List migrations, applied or pending; exit 1 if any is pending or was edited."""
+    settings = setup(config)
+    database = settings.clickhouse.database
+    client = make_client(settings.clickhouse)
+    try:
+        rows = migrations.status(client, database)
+    finally:
+        client.disconnect()
+    table = Table("version", "name", "state", "applied at", title=database)
+    unhealthy = False
+    for migration, record in rows:
+        if record is None:
+            state, when, unhealthy = "pending", "", True
+        elif record.checksum != migration.checksum:
+            state, when, unhealthy = "CHANGED after apply", record.applied_at, True
+        else:
+            state, when = "applied", record.applied_at
+        table.add_row(f"{migration.version:03d}", migration.name, state, when)
+    Console().print(table)
+    if unhealthy:
+        raise typer.Exit(1)
+
+
+@app.command("load-reference")
+def load_reference_command(config: ConfigOption = None) -> None:
+    """Replace ref_agencies, ref_areas and ref_procedures with the CSVs of reference_dir."""
+    settings = setup(config)
+    client = make_client(settings.clickhouse)
+    try:
+        counts = migrations.load_reference(
+            client, settings.clickhouse.database, load_reference(settings.reference_dir)
+        )
+    finally:
+        client.disconnect()
+    typer.echo("reference: " + ", ".join(f"{t} {n}" for t, n in counts.items()))

@@ -1,0 +1,181 @@
+"""Versioned schema migrations: `migrations/NNN_name.sql`, applied once each, in order.
+
+Each file is a template (names come from `cityops.db.tables.template_names`) of statements
+separated by `;`. Applied migrations are recorded in `schema_migrations` with the checksum
+of the template; a changed file that was already applied is refused rather than silently
+diverging between deployments: write a new migration instead. ClickHouse has no DDL
+transactions, so statements are written to be re-runnable (IF NOT EXISTS, DROP+CREATE of
+views) and a migration is recorded only after all its statements succeeded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cityops.db.client import SqlClient
+from cityops.db.sqltext import identifier, literal, values
+from cityops.db.tables import (
+    REF_AGENCIES,
+    REF_AREAS,
+    REF_PROCEDURES,
+    SCHEMA_MIGRATIONS,
+    TableSpec,
+    template_names,
+)
+from cityops.reference import ReferenceData
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_FILE_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+class MigrationError(RuntimeError):
+    """The database and the code disagree about the schema's history."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    text: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def statements(self, database: str) -> list[str]:
+        return split_statements(render(self.text, database, self.name))
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    version: int
+    name: str
+    checksum: str
+    applied_at: str
+
+
+def render(text: str, database: str, label: str = "sql") -> str:
+    """Fill a template's `{names}`; an unknown name fails loudly instead of reaching SQL."""
+    try:
+        return text.format_map(template_names(identifier(database)))
+    except KeyError as exc:
+        raise MigrationError(f"{label}: unknown template name {exc}") from exc
+
+
+def split_statements(sql: str) -> list[str]:
+    """Statements of a file: `--` comment lines dropped, split on `;`, empty ones skipped."""
+    kept = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(kept).split(";") if s.strip()]
+
+
+def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _FILE_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"migration file name must be NNN_name.sql: {path.name}")
+        text = path.read_text(encoding="utf-8")
+        migrations.append(Migration(int(match.group(1)), match.group(2), text))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"two migration files share a version: {versions}")
+    return migrations
+
+
+def _ensure_bookkeeping(client: SqlClient, database: str) -> None:
+    client.execute(f"CREATE DATABASE IF NOT EXISTS {identifier(database)}")
+    client.execute(
+        f"CREATE TABLE IF NOT EXISTS {database}.{SCHEMA_MIGRATIONS} "
+        "(version UInt32, name String, checksum String, applied_at DateTime) "
+        "ENGINE = ReplacingMergeTree() ORDER BY version"
+    )
+
+
+def applied(client: SqlClient, database: str) -> dict[int, AppliedMigration]:
+    rows = client.execute(
+        f"SELECT version, name, checksum, toString(applied_at) "
+        f"FROM {identifier(database)}.{SCHEMA_MIGRATIONS} FINAL ORDER BY version"
+    )
+    return {int(r[0]): AppliedMigration(int(r[0]), r[1], r[2], r[3]) for r in rows}
+
+
+def check_history(
+    known: list[Migration], done: dict[int, AppliedMigration]
+) -> list[Migration]:
+    """The pending migrations, after checking the applied ones still match their files."""
+    by_version = {m.version: m for m in known}
+    for version, record in sorted(done.items()):
+        migration = by_version.get(version)
+        if migration is None:
+            raise MigrationError(
+                f"database has migration {version:03d}_{record.name} that this code lacks "
+                "(is the code older than the database?)"
+            )
+        if migration.checksum != record.checksum:
+            raise MigrationError(
+                f"migration {version:03d}_{migration.name} changed after it was applied "
+                f"(checksum {record.checksum[:12]} in the database, {migration.checksum[:12]} "
+                "in the file): add a new migration instead of editing an applied one"
+            )
+    return [m for m in known if m.version not in done]
+
+
+def status(
+    client: SqlClient, database: str, migrations: list[Migration] | None = None
+) -> list[tuple[Migration, AppliedMigration | None]]:
+    """Every known migration with its applied record (None = pending)."""
+    known = discover() if migrations is None else migrations
+    _ensure_bookkeeping(client, database)
+    done = applied(client, database)
+    return [(m, done.get(m.version)) for m in known]
+
+
+def migrate(
+    client: SqlClient, database: str, migrations: list[Migration] | None = None
+) -> list[Migration]:
+    """Create the database if needed and apply pending migrations; returns those applied."""
+    known = discover() if migrations is None else migrations
+    _ensure_bookkeeping(client, database)
+    pending = check_history(known, applied(client, database))
+    for migration in pending:
+        log.info("applying migration %03d_%s", migration.version, migration.name)
+        for statement in migration.statements(database):
+            client.execute(statement)
+        client.execute(
+            f"INSERT INTO {database}.{SCHEMA_MIGRATIONS} (version, name, checksum, applied_at) "
+            f"SELECT {migration.version}, {literal(migration.name)}, "
+            f"{literal(migration.checksum)}, now()"
+        )
+    return pending
+
+
+def _reference_rows(spec: TableSpec, items: list[object]) -> list[tuple[object, ...]]:
+    return [tuple(getattr(item, name) for name in spec.column_names) for item in items]
+
+
+def load_reference(client: SqlClient, database: str, reference: ReferenceData) -> dict[str, int]:
+    """Replace the reference tables' contents with `reference`; returns rows per table.
+
+    Readers may see a table empty for the moment between TRUNCATE and INSERT; the read API's
+    counts do not depend on these tables.
+    """
+    tables: list[tuple[TableSpec, list[object]]] = [
+        (REF_AREAS, list(reference.areas.values())),
+        (REF_AGENCIES, list(reference.agencies.values())),
+        (REF_PROCEDURES, list(reference.procedures.values())),
+    ]
+    counts: dict[str, int] = {}
+    for spec, items in tables:
+        rows = _reference_rows(spec, items)
+        client.execute(f"TRUNCATE TABLE {identifier(database)}.{spec.name}")
+        if rows:
+            columns = ", ".join(spec.column_names)
+            client.execute(f"INSERT INTO {database}.{spec.name} ({columns}) VALUES {values(rows)}")
+        counts[spec.name] = len(rows)
+    return counts

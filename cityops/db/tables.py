@@ -1,0 +1,323 @@
+"""Names and columns of cityops' ClickHouse objects: the one place they are written.
+
+Migrations are SQL templates whose `{names}` are filled from `template_names()`; the sink
+builds its INSERTs from the column lists below; readers import the view names. A test checks
+that the columns the migrations create are exactly the ones listed here, so a migration that
+adds a column must add it here too (and the other way round).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cityops.contract import DEADLETTER, DOSSIER, PAYMENT, PORTAL
+from cityops.settings import LOCAL_TZ
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+
+    @property
+    def nullable(self) -> bool:
+        return self.type.startswith("Nullable(")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table the pipeline writes: its name and its columns in INSERT order."""
+
+    name: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def insert_sql(self, database: str) -> str:
+        """The INSERT prefix clickhouse-driver completes with row tuples."""
+        return f"INSERT INTO {database}.{self.name} ({', '.join(self.column_names)}) VALUES"
+
+
+def _cols(spec: str) -> tuple[Column, ...]:
+    """Parse `name Type` lines: keeps the lists below readable as a schema."""
+    columns = []
+    for line in spec.strip().splitlines():
+        if not line.strip():
+            continue
+        name, type_ = line.strip().split(maxsplit=1)
+        columns.append(Column(name, type_))
+    return tuple(columns)
+
+
+_ENVELOPE = """
+event_id String
+event_type String
+occurred_at DateTime
+occurred_ms UInt64
+source String
+schema_version UInt8
+"""
+
+#: Added by the sink to every raw event row: where and when it came from Kafka.
+_INGEST = """
+ingested_at DateTime
+kafka_partition UInt16
+kafka_offset UInt64
+"""
+
+#: Columns of raw rows that are not fields of the contract event.
+INGEST_COLUMNS: frozenset[str] = frozenset({"occurred_ms", "ingested_at", "kafka_partition",
+                                             "kafka_offset"})
+
+DOSSIER_EVENTS = TableSpec(
+    "dossier_events",
+    _cols(
+        _ENVELOPE
+        + """
+dossier_id String
+status String
+procedure_code String
+procedure_name String
+field_code String
+agency_code String
+agency_name String
+area_code String
+area_name String
+channel String
+online_level String
+applicant_type String
+applicant_ref String
+received_at Nullable(DateTime)
+due_at Nullable(DateTime)
+resolved_at Nullable(DateTime)
+"""
+        + _INGEST
+    ),
+)
+
+PAYMENT_EVENTS = TableSpec(
+    "payment_events",
+    _cols(
+        _ENVELOPE
+        + """
+payment_id String
+dossier_id Nullable(String)
+status String
+method String
+amount_vnd UInt64
+fee_type String
+agency_code String
+area_code String
+provider String
+failure_reason Nullable(String)
+"""
+        + _INGEST
+    ),
+)
+
+PORTAL_EVENTS = TableSpec(
+    "portal_events",
+    _cols(
+        _ENVELOPE
+        + """
+kind String
+session_id Nullable(String)
+procedure_code Nullable(String)
+agency_code Nullable(String)
+rating Nullable(UInt8)
+device String
+"""
+        + _INGEST
+    ),
+)
+
+DOSSIER_STATE = TableSpec(
+    "dossier_state",
+    _cols(
+        """
+dossier_id String
+status String
+procedure_code String
+procedure_name String
+field_code String
+agency_code String
+agency_name String
+area_code String
+area_name String
+channel String
+online_level String
+applicant_type String
+received_event_at Nullable(DateTime)
+received_at Nullable(DateTime)
+due_at Nullable(DateTime)
+first_resolved_event_at Nullable(DateTime)
+resolved_at Nullable(DateTime)
+closed UInt8
+closed_at Nullable(DateTime)
+last_event_ms UInt64
+version UInt64
+updated_at DateTime
+"""
+    ),
+)
+
+ALERTS = TableSpec(
+    "alerts",
+    _cols(
+        _ENVELOPE.replace("occurred_ms UInt64\n", "")
+        + """
+alert_id String
+kind String
+severity String
+state String
+subject String
+agency_code Nullable(String)
+message String
+message_en String
+opened_at DateTime
+resolved_at Nullable(DateTime)
+version UInt64
+"""
+    ),
+)
+
+DEADLETTERS = TableSpec(
+    "deadletters",
+    _cols(
+        """
+source String
+reason String
+stage String
+topic Nullable(String)
+at DateTime
+original String
+ingested_at DateTime
+"""
+    ),
+)
+
+CONSUMER_LAG = TableSpec(
+    "consumer_lag",
+    _cols(
+        """
+worker String
+topic String
+partition UInt32
+lag Int64
+committed Int64
+end_offset Int64
+at DateTime
+"""
+    ),
+)
+
+REF_AGENCIES = TableSpec(
+    "ref_agencies",
+    _cols(
+        """
+agency_code String
+agency_name String
+area_code String
+level String
+on_time_target Float64
+"""
+    ),
+)
+
+REF_AREAS = TableSpec(
+    "ref_areas",
+    _cols(
+        """
+area_code String
+area_name String
+level String
+parent_code String
+population UInt64
+"""
+    ),
+)
+
+REF_PROCEDURES = TableSpec(
+    "ref_procedures",
+    _cols(
+        """
+procedure_code String
+procedure_name String
+field_code String
+agency_level String
+agency_code String
+working_days Float64
+fee_vnd UInt64
+online_level String
+weight Float64
+"""
+    ),
+)
+
+SCHEMA_MIGRATIONS = "schema_migrations"
+
+#: Raw event table of each source topic (base topic name -> table).
+RAW_TABLES: dict[str, TableSpec] = {
+    DOSSIER.base: DOSSIER_EVENTS,
+    PAYMENT.base: PAYMENT_EVENTS,
+    PORTAL.base: PORTAL_EVENTS,
+}
+
+#: Every table a worker or the CLI writes.
+TABLES: tuple[TableSpec, ...] = (
+    DOSSIER_EVENTS,
+    PAYMENT_EVENTS,
+    PORTAL_EVENTS,
+    DOSSIER_STATE,
+    ALERTS,
+    DEADLETTERS,
+    CONSUMER_LAG,
+    REF_AGENCIES,
+    REF_AREAS,
+    REF_PROCEDURES,
+)
+BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}
+
+# The read API (contract.md) and the live-wall views.
+V_DOSSIER_DAILY = "v_dossier_daily"
+V_DOSSIER_OPEN = "v_dossier_open"
+V_PAYMENT_DAILY = "v_payment_daily"
+V_PORTAL_DAILY = "v_portal_daily"
+V_ALERTS = "v_alerts"
+V_PIPELINE_HEALTH = "v_pipeline_health"
+V_DOSSIER_MINUTE = "v_dossier_minute"
+V_PAYMENT_MINUTE = "v_payment_minute"
+V_PORTAL_MINUTE = "v_portal_minute"
+V_BUSINESS_REGISTRATION = "v_business_registration"
+
+VIEWS: tuple[str, ...] = (
+    V_DOSSIER_MINUTE,
+    V_DOSSIER_DAILY,
+    V_DOSSIER_OPEN,
+    V_PAYMENT_MINUTE,
+    V_PAYMENT_DAILY,
+    V_PORTAL_MINUTE,
+    V_PORTAL_DAILY,
+    V_ALERTS,
+    V_PIPELINE_HEALTH,
+    V_BUSINESS_REGISTRATION,
+)
+
+#: Field code of business registration (đăng ký doanh nghiệp), tracked against 1.5 days.
+BUSINESS_REGISTRATION_FIELD = "DKDN"
+
+
+def template_names(database: str) -> dict[str, str]:
+    """Every name a migration template may use: `{db}`, `{<table>}`, `{v_...}`, `{tz}`..."""
+    names: dict[str, str] = {"db": database, "tz": LOCAL_TZ}
+    names.update({t.name: t.name for t in TABLES})
+    names.update({v: v for v in VIEWS})
+    names[SCHEMA_MIGRATIONS] = SCHEMA_MIGRATIONS
+    names["dossier_topic"] = DOSSIER.base
+    names["payment_topic"] = PAYMENT.base
+    names["portal_topic"] = PORTAL.base
+    names["deadletter_topic"] = DEADLETTER.base
+    names["business_registration_field"] = BUSINESS_REGISTRATION_FIELD
+    return names

@@ -1,0 +1,1 @@
+"""Dossier connector: the national portal's sync records -> `cityops.dossier.v1`."""

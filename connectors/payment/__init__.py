@@ -1,0 +1,1 @@
+"""Payment connector: signed payment webhooks (or a backfill file) -> `cityops.payment.v1`."""

@@ -1,0 +1,386 @@
+"""House defaults for every cityops dashboard: datasource, query shape, panel builders.
+
+Panels are plain JSON-able dicts in Grafana's dashboard model (schemaVersion 39, Grafana
+11). Every panel and query names the one provisioned ClickHouse datasource by uid, so a
+dashboard works in any Grafana where `cityops dashboards render` provisioning was applied.
+Units, colours and threshold steps are set here once; panel modules only say what to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+Json = dict[str, Any]
+Panel = Json
+
+#: The provisioned datasource (see `dashboards.provisioning.datasource`).
+DATASOURCE_UID = "cityops-clickhouse"
+DATASOURCE_TYPE = "grafana-clickhouse-datasource"
+DATASOURCE_NAME = "cityops ClickHouse"
+DATASOURCE: Json = {"type": DATASOURCE_TYPE, "uid": DATASOURCE_UID}
+#: The ClickHouse plugin release the queries are written for (and compose installs).
+PLUGIN_VERSION = "4.10.1"
+
+SCHEMA_VERSION = 39
+DASHBOARD_TIMEZONE = "Asia/Ho_Chi_Minh"
+FOLDER = "cityops"
+TAGS = ("cityops",)
+
+# Units (Grafana unit ids).
+COUNT = "short"
+RATIO = "percentunit"
+HOURS = "h"
+DAYS = "d"
+SECONDS = "s"
+VND = "suffix: ₫"
+POINTS = "none"
+
+# Query formats of the ClickHouse plugin (its `Format` enum).
+FORMAT_TIMESERIES = 0
+FORMAT_TABLE = 1
+
+#: Shape of the result a panel expects; the live-query proof checks it.
+Shape = Literal["single", "timeseries", "table"]
+
+
+def clickhouse_query(sql: str, *, ref_id: str = "A", shape: Shape = "table") -> Json:
+    """A raw-SQL target of the ClickHouse plugin; `shape` picks the plugin's result format."""
+    return {
+        "refId": ref_id,
+        "datasource": dict(DATASOURCE),
+        "editorType": "sql",
+        "queryType": "timeseries" if shape == "timeseries" else "table",
+        "format": FORMAT_TIMESERIES if shape == "timeseries" else FORMAT_TABLE,
+        "rawSql": _dedent(sql),
+        "pluginVersion": PLUGIN_VERSION,
+    }
+
+
+def _dedent(sql: str) -> str:
+    lines = [line.rstrip() for line in sql.strip("\n").splitlines()]
+    indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
+    return "\n".join(line[indent:] for line in lines).strip()
+
+
+def steps(*pairs: tuple[float | None, str]) -> Json:
+    """Absolute threshold steps; the first pair's value must be None (the base colour)."""
+    return {
+        "mode": "absolute",
+        "steps": [{"color": color, "value": value} for value, color in pairs],
+    }
+
+
+#: Neutral: a count with no good or bad side.
+NEUTRAL = steps((None, "blue"))
+
+
+def rate_steps(target: float, warn_ratio: float = 0.9) -> Json:
+    """Red under `warn_ratio` x target, orange up to the target, green from it."""
+    return steps((None, "red"), (round(target * warn_ratio, 4), "orange"), (target, "green"))
+
+
+def limit_steps(limit: float) -> Json:
+    """Green under a limit, red from it (overdue counts, failure rates, hours late)."""
+    return steps((None, "green"), (limit, "red"))
+
+
+def _field_config(unit: str, thresholds: Json, decimals: int | None, custom: Json) -> Json:
+    defaults: Json = {"unit": unit, "thresholds": thresholds, "color": {"mode": "thresholds"}}
+    if decimals is not None:
+        defaults["decimals"] = decimals
+    if custom:
+        defaults["custom"] = custom
+    return {"defaults": defaults, "overrides": []}
+
+
+def _panel(
+    kind: str,
+    title: str,
+    description: str,
+    targets: Sequence[Json],
+    *,
+    unit: str,
+    thresholds: Json,
+    decimals: int | None,
+    options: Json,
+    custom: Json | None = None,
+    width: int,
+    height: int,
+) -> Panel:
+    return {
+        "type": kind,
+        "title": title,
+        "description": description,
+        "datasource": dict(DATASOURCE),
+        "targets": list(targets),
+        "fieldConfig": _field_config(unit, thresholds, decimals, custom or {}),
+        "options": options,
+        "transparent": False,
+        "transformations": [],
+        "pluginVersion": "11.6.0",
+        # Not part of Grafana's model: the assembler turns it into gridPos and drops it.
+        "gridPos": {"x": 0, "y": 0, "w": width, "h": height},
+    }
+
+
+def stat(
+    title: str,
+    description: str,
+    sql: str,
+    *,
+    unit: str = COUNT,
+    thresholds: Json = NEUTRAL,
+    decimals: int | None = None,
+    width: int = 4,
+    height: int = 4,
+) -> Panel:
+    """One big number: the query must return a single row with one numeric column."""
+    options: Json = {
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+        "orientation": "auto",
+        "textMode": "value",
+        "colorMode": "background",
+        "graphMode": "none",
+        "justifyMode": "center",
+        "wideLayout": True,
+        "showPercentChange": False,
+    }
+    return _panel(
+        "stat",
+        title,
+        description,
+        [clickhouse_query(sql, shape="single")],
+        unit=unit,
+        thresholds=thresholds,
+        decimals=decimals,
+        options=options,
+        width=width,
+        height=height,
+    )
+
+
+def timeseries(
+    title: str,
+    description: str,
+    sql: str,
+    *,
+    unit: str = COUNT,
+    thresholds: Json = NEUTRAL,
+    stacked: bool = False,
+    width: int = 12,
+    height: int = 8,
+) -> Panel:
+    """Lines over time: the query returns a `time` column and one or more numeric columns."""
+    custom: Json = {
+        "drawStyle": "line",
+        "lineWidth": 2,
+        "fillOpacity": 15 if stacked else 0,
+        "showPoints": "never",
+        "spanNulls": False,
+        "stacking": {"mode": "normal" if stacked else "none", "group": "A"},
+        "thresholdsStyle": {"mode": "off"},
+    }
+    options: Json = {
+        "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True, "calcs": []},
+        "tooltip": {"mode": "multi", "sort": "desc"},
+    }
+    return _panel(
+        "timeseries",
+        title,
+        description,
+        [clickhouse_query(sql, shape="timeseries")],
+        unit=unit,
+        thresholds=thresholds,
+        decimals=None,
+        options=options,
+        custom=custom,
+        width=width,
+        height=height,
+    )
+
+
+def table(
+    title: str,
+    description: str,
+    sql: str,
+    *,
+    unit: str = COUNT,
+    thresholds: Json = NEUTRAL,
+    column_units: dict[str, str] | None = None,
+    width: int = 12,
+    height: int = 8,
+) -> Panel:
+    """Rows to read: worst agencies, open dossiers, firing alerts; colours per column unit."""
+    options: Json = {
+        "showHeader": True,
+        "cellHeight": "sm",
+        "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": ""},
+    }
+    panel = _panel(
+        "table",
+        title,
+        description,
+        [clickhouse_query(sql, shape="table")],
+        unit=unit,
+        thresholds=thresholds,
+        decimals=None,
+        options=options,
+        custom={"align": "auto", "cellOptions": {"type": "auto"}, "inspect": False},
+        width=width,
+        height=height,
+    )
+    panel["fieldConfig"]["overrides"] = [
+        {
+            "matcher": {"id": "byName", "options": column},
+            "properties": [{"id": "unit", "value": column_unit}],
+        }
+        for column, column_unit in (column_units or {}).items()
+    ]
+    return panel
+
+
+def bargauge(
+    title: str,
+    description: str,
+    sql: str,
+    *,
+    unit: str = RATIO,
+    thresholds: Json = NEUTRAL,
+    max_value: float | None = None,
+    width: int = 12,
+    height: int = 8,
+) -> Panel:
+    """A ranked bar per row (agency, area): the query returns a name column and one number."""
+    options: Json = {
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": True},
+        "orientation": "horizontal",
+        "displayMode": "gradient",
+        "showUnfilled": True,
+        "valueMode": "color",
+        "namePlacement": "auto",
+        "sizing": "auto",
+        "minVizHeight": 16,
+        "minVizWidth": 8,
+        "maxVizHeight": 300,
+    }
+    panel = _panel(
+        "bargauge",
+        title,
+        description,
+        [clickhouse_query(sql, shape="table")],
+        unit=unit,
+        thresholds=thresholds,
+        decimals=None,
+        options=options,
+        width=width,
+        height=height,
+    )
+    panel["fieldConfig"]["defaults"]["min"] = 0
+    if max_value is not None:
+        panel["fieldConfig"]["defaults"]["max"] = max_value
+    return panel
+
+
+def row(title: str) -> Panel:
+    """A full-width section header."""
+    return {
+        "type": "row",
+        "title": title,
+        "collapsed": False,
+        "panels": [],
+        "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1},
+    }
+
+
+def query_variable(
+    name: str, label: str, sql: str, *, multi: bool = True, include_all: bool = True
+) -> Json:
+    """A template variable filled by a ClickHouse query returning (value, text) columns."""
+    return {
+        "type": "query",
+        "name": name,
+        "label": label,
+        "datasource": dict(DATASOURCE),
+        "query": _dedent(sql),
+        "definition": _dedent(sql),
+        "refresh": 1,
+        "sort": 1,
+        "multi": multi,
+        "includeAll": include_all,
+        "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
+        "options": [],
+        "hide": 0,
+        "skipUrlSync": False,
+    }
+
+
+def layout(panels: Iterable[Panel]) -> list[Panel]:
+    """Flow panels left to right into the 24-column grid and number them from 1.
+
+    Each panel carries its wanted width and height; a panel that does not fit on the
+    current line starts a new one, and a row header always does.
+    """
+    placed: list[Panel] = []
+    x = y = line_height = 0
+    for panel_id, panel in enumerate(panels, start=1):
+        w, h = panel["gridPos"]["w"], panel["gridPos"]["h"]
+        if panel["type"] == "row" or x + w > 24:
+            x, y, line_height = 0, y + line_height, 0
+        placed.append({**panel, "id": panel_id, "gridPos": {"x": x, "y": y, "w": w, "h": h}})
+        x += w
+        line_height = max(line_height, h)
+        if panel["type"] == "row":
+            x, y, line_height = 0, y + h, 0
+    return placed
+
+
+def dashboard(
+    uid: str,
+    title: str,
+    description: str,
+    panels: Iterable[Panel],
+    *,
+    variables: Sequence[Json] = (),
+    time_from: str = "now/d",
+    refresh: str = "1m",
+    links: Sequence[Json] = (),
+) -> Json:
+    """A whole dashboard in Grafana's JSON model, in the local time zone of the province."""
+    return {
+        "uid": uid,
+        "title": title,
+        "description": description,
+        "tags": list(TAGS),
+        "timezone": DASHBOARD_TIMEZONE,
+        "editable": False,
+        "graphTooltip": 1,
+        "time": {"from": time_from, "to": "now"},
+        "timepicker": {"refresh_intervals": ["30s", "1m", "5m", "15m"]},
+        "refresh": refresh,
+        "schemaVersion": SCHEMA_VERSION,
+        "version": 1,
+        "fiscalYearStartMonth": 0,
+        "liveNow": False,
+        "weekStart": "monday",
+        "links": list(links),
+        "annotations": {"list": []},
+        "templating": {"list": list(variables)},
+        "panels": layout(panels),
+    }
+
+
+def dashboard_link(title: str, uid_tag: str = "cityops") -> Json:
+    """A dropdown of every cityops dashboard, so the wall links to the drill-downs."""
+    return {
+        "type": "dashboards",
+        "title": title,
+        "tags": [uid_tag],
+        "asDropdown": True,
+        "includeVars": True,
+        "keepTime": True,
+        "targetBlank": False,
+        "icon": "external link",
+        "tooltip": "",
+        "url": "",
+    }

@@ -1,0 +1,127 @@
+"""Payment panels: how much goes cashless, how much fails, and which provider fails.
+
+Per-provider figures read the raw `payment_events` table (the daily views have no provider
+column); they count distinct payment ids, so a replayed event never counts twice.
+"""
+
+from __future__ import annotations
+
+from cityops.db.tables import PAYMENT_EVENTS, V_PAYMENT_DAILY, V_PAYMENT_MINUTE
+from dashboards import defaults as d
+from dashboards import targets
+from dashboards.sql import (
+    DAYS_IN_RANGE,
+    EVERYWHERE,
+    TODAY,
+    Scope,
+    agency_names,
+    bucket,
+    day_time,
+    ratio,
+)
+
+
+def cashless_share_today(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.stat(
+        "Cashless share today",
+        "Share of today's succeeded payments made by transfer, card, e-wallet or QR.",
+        f"SELECT {ratio('cashless_succeeded', 'succeeded')} AS cashless_share "
+        f"FROM {V_PAYMENT_DAILY} WHERE day = {TODAY} AND {scope.where()}",
+        unit=d.RATIO,
+        thresholds=d.rate_steps(targets.CASHLESS_SHARE_TARGET),
+        decimals=1,
+    )
+
+
+def amount_today(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.stat(
+        "Fees collected today",
+        "Sum of succeeded fee and charge payments today (VND).",
+        f"SELECT sum(amount_vnd) AS amount_vnd FROM {V_PAYMENT_DAILY} "
+        f"WHERE day = {TODAY} AND {scope.where()}",
+        unit=d.VND,
+    )
+
+
+def failure_rate_today(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.stat(
+        "Payment failures today",
+        "Failed payments among those that finished (succeeded or failed) today.",
+        f"SELECT sum(failed) / nullIf(sum(failed) + sum(succeeded), 0) AS failure_rate "
+        f"FROM {V_PAYMENT_DAILY} WHERE day = {TODAY} AND {scope.where()}",
+        unit=d.RATIO,
+        thresholds=d.limit_steps(targets.PAYMENT_FAILURE_RATE_LIMIT),
+        decimals=1,
+    )
+
+
+def flow(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.timeseries(
+        "Payments",
+        "Succeeded, cashless and failed payments per interval.",
+        f"""
+        SELECT {bucket('minute')}, sum(succeeded) AS succeeded,
+               sum(cashless_succeeded) AS cashless, sum(failed) AS failed
+        FROM {V_PAYMENT_MINUTE}
+        WHERE $__timeFilter(minute) AND {scope.where()}
+        GROUP BY time ORDER BY time
+        """,
+    )
+
+
+def cashless_trend(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.timeseries(
+        "Cashless share per day",
+        "Daily share of succeeded payments that were cashless, against the target.",
+        f"""
+        SELECT {day_time()},
+               {ratio('cashless_succeeded', 'succeeded')} AS cashless_share
+        FROM {V_PAYMENT_DAILY}
+        WHERE {DAYS_IN_RANGE} AND {scope.where()}
+        GROUP BY time ORDER BY time
+        """,
+        unit=d.RATIO,
+        thresholds=d.rate_steps(targets.CASHLESS_SHARE_TARGET),
+    )
+
+
+def cashless_by_agency(scope: Scope = EVERYWHERE, limit: int = 15) -> d.Panel:
+    inner = f"""
+        SELECT agency_code, {ratio('cashless_succeeded', 'succeeded')} AS cashless_share
+        FROM {V_PAYMENT_DAILY}
+        WHERE {DAYS_IN_RANGE} AND {scope.where()}
+        GROUP BY agency_code"""
+    return d.bargauge(
+        "Cashless share by agency",
+        "Agencies with the lowest cashless share first: where banks and providers are needed.",
+        f"""
+        SELECT if(agency_name = '', agency_code, agency_name) AS agency, cashless_share
+        FROM {agency_names(inner)}
+        WHERE isNotNull(cashless_share)
+        ORDER BY cashless_share ASC
+        LIMIT {limit}
+        """,
+        thresholds=d.rate_steps(targets.CASHLESS_SHARE_TARGET),
+        max_value=1,
+    )
+
+
+def by_provider(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.table(
+        "Providers",
+        "Per bank or wallet over the time range: payments succeeded and failed, failure "
+        "rate, and the most frequent failure reason.",
+        f"""
+        SELECT provider,
+               uniqExactIf(payment_id, status = 'succeeded') AS succeeded,
+               uniqExactIf(payment_id, status = 'failed') AS failed,
+               failed / nullIf(failed + succeeded, 0) AS failure_rate,
+               topKIf(1)(ifNull(failure_reason, ''), status = 'failed') AS top_reason
+        FROM {PAYMENT_EVENTS.name}
+        WHERE $__timeFilter(occurred_at) AND {scope.where()}
+        GROUP BY provider
+        ORDER BY failure_rate DESC
+        """,
+        column_units={"failure_rate": d.RATIO},
+        thresholds=d.limit_steps(targets.PAYMENT_FAILURE_RATE_LIMIT),
+    )

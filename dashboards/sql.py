@@ -1,0 +1,86 @@
+"""SQL fragments every panel shares, written once.
+
+The queries run on ClickHouse 18.16 (the local stack) and on current ClickHouse alike, so
+they keep to what both understand: no `toStartOfInterval` (hence no `$__timeInterval`
+macro; `bucket()` rounds with integer division instead), one JOIN per SELECT (nest for
+more), explicit `ANY LEFT JOIN` strictness. Rates are always sum(part) / sum(whole) so that
+any grouping stays right, and a rate over nothing is NULL, not 0 or infinity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cityops.db.tables import REF_AGENCIES, REF_AREAS
+from cityops.settings import LOCAL_TZ
+
+TZ = LOCAL_TZ
+
+#: The local day of "now": the wall's "today" whatever the time picker says.
+TODAY = f"toDate(now(), '{TZ}')"
+#: Local days covered by the dashboard's time range (the daily views' `day` is local).
+DAYS_IN_RANGE = f"day >= toDate($__fromTime, '{TZ}') AND day <= toDate($__toTime, '{TZ}')"
+#: The last 7 local days before today: a baseline for "is today worse than usual".
+LAST_7_DAYS = f"day >= {TODAY} - 7 AND day < {TODAY}"
+
+
+def ratio(part: str, whole: str) -> str:
+    """sum(part) / sum(whole), NULL when the whole is 0."""
+    return f"sum({part}) / nullIf(sum({whole}), 0)"
+
+
+def rate(part: str, whole: str) -> str:
+    """part / whole of already summed columns, NULL when the whole is 0."""
+    return f"{part} / nullIf({whole}, 0)"
+
+
+def day_time() -> str:
+    """A daily view's local `day` as the time column of a time series."""
+    return f"toDateTime(day, '{TZ}') AS time"
+
+
+def bucket(column: str) -> str:
+    """Round a DateTime column down to the panel's interval (Grafana's `$__interval_s`)."""
+    return f"toDateTime(intDiv(toUInt32({column}), $__interval_s) * $__interval_s) AS time"
+
+
+def in_variable(column: str, variable: str) -> str:
+    """`column IN (...)` over a multi-value template variable ("All" expands to every value)."""
+    return f"{column} IN (${{{variable}:singlequote}})"
+
+
+def agency_names(inner: str, *, key: str = "agency_code") -> str:
+    """Add `agency_name` (and the agency's `on_time_target`) to a per-agency subquery."""
+    return (
+        f"(\n{inner}\n) AS t ANY LEFT JOIN (SELECT agency_code AS {key}, agency_name, "
+        f"on_time_target FROM {REF_AGENCIES.name}) AS a USING ({key})"
+    )
+
+
+def area_names(inner: str) -> str:
+    """Add `area_name` to a per-area subquery."""
+    return (
+        f"(\n{inner}\n) AS t ANY LEFT JOIN (SELECT area_code, area_name FROM {REF_AREAS.name}) "
+        "AS r USING (area_code)"
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which agencies/areas a panel covers: all (the wall) or the drill-down's variables."""
+
+    agency_var: str | None = None
+    area_var: str | None = None
+
+    def where(self, *, area: bool = True) -> str:
+        """A WHERE condition; `area=False` for views without `area_code` (portal)."""
+        parts = []
+        if self.agency_var:
+            parts.append(in_variable("agency_code", self.agency_var))
+        if self.area_var and area:
+            parts.append(in_variable("area_code", self.area_var))
+        return " AND ".join(parts) or "1"
+
+
+#: The whole province.
+EVERYWHERE = Scope()

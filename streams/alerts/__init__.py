@@ -1,0 +1,1 @@
+"""Alerts: one open alert per kind and subject, published to Kafka and stored in ClickHouse."""

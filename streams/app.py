@@ -1,0 +1,56 @@
+"""The Faust application of the stream workers, built from settings.
+
+One app, one consumer group; each domain registers its agents, tables and timers. Processing
+is at-least-once and every write is idempotent (see docs/architecture.md: "Exactly the same
+figures"), which needs no broker transactions and survives SIGKILL anywhere.
+"""
+
+from __future__ import annotations
+
+import faust
+
+from cityops.settings import Settings
+from streams.alerts import agents as alerts
+from streams.context import Context
+from streams.dossier import agents as dossier
+from streams.health import agents as health
+from streams.payment import agents as payment
+from streams.portal import agents as portal
+from streams.rates import agents as rates
+
+#: Every domain, in registration order. A new domain adds its `register` here.
+DOMAINS = (dossier, payment, portal, rates, alerts, health)
+
+
+def app_id(settings: Settings) -> str:
+    base = settings.streams.app_id
+    return f"{settings.kafka.namespace}.{base}" if settings.kafka.namespace else base
+
+
+def create_app(settings: Settings, sink: object, *, web_port: int | None = None) -> Context:
+    kafka = settings.kafka
+    app = faust.App(
+        app_id(settings),
+        broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
+        store="memory://",
+        processing_guarantee="at_least_once",
+        topic_partitions=6,
+        topic_replication_factor=1,
+        table_standby_replicas=0,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_every=1000,
+        broker_commit_interval=1.0,
+        producer_acks=-1,
+        producer_compression_type="lz4",
+        web_enabled=web_port is not None,
+        web_port=web_port or settings.streams.web_port,
+        web_bind="127.0.0.1",
+        web_in_thread=False,
+        datadir=str(settings.state_dir / "faust"),
+        autodiscover=False,
+        stream_wait_empty=False,
+    )
+    ctx = Context(settings=settings, app=app, sink=sink)
+    for domain in DOMAINS:
+        domain.register(ctx)
+    return ctx

@@ -1,0 +1,107 @@
+"""What every agent of a worker shares: settings, topics, the ClickHouse sink, metrics, and
+the two side outputs (dead letters and alerts)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+from faust.types import EventT, StreamT
+
+from cityops.contract import ALERTS, DEADLETTER, AlertEvent, DeadLetter, TopicSpec
+from cityops.settings import Settings
+from streams.metrics import Metrics
+
+log = logging.getLogger("cityops.streams")
+
+#: The topic of rate signals between the source agents and the rates agent (internal).
+SIGNALS_TOPIC = "cityops-internal.signals.v1"
+
+
+@dataclass
+class Context:
+    settings: Settings
+    app: faust.App
+    sink: Any
+    metrics: Metrics = field(default_factory=Metrics)
+    topics: dict[str, faust.TopicT] = field(default_factory=dict)
+    #: Written into the `source` field of events the workers produce (alerts).
+    source: str = "cityops-streams"
+
+    @property
+    def namespace(self) -> str:
+        return self.settings.kafka.namespace
+
+    def topic(self, spec: TopicSpec) -> faust.TopicT:
+        name = spec.name(self.namespace)
+        if name not in self.topics:
+            self.topics[name] = self.app.topic(
+                name,
+                key_serializer="raw",
+                value_serializer="raw",
+                partitions=spec.partitions,
+                internal=False,
+            )
+        return self.topics[name]
+
+    def signals_topic(self) -> faust.TopicT:
+        name = f"{self.namespace}.{SIGNALS_TOPIC}" if self.namespace else SIGNALS_TOPIC
+        if name not in self.topics:
+            self.topics[name] = self.app.topic(
+                name, key_serializer="raw", value_serializer="json", partitions=1, internal=True
+            )
+        return self.topics[name]
+
+    async def flush(self) -> None:
+        """Write every buffered row; returns only once ClickHouse acknowledged them."""
+        started = time.monotonic()
+        await asyncio.get_running_loop().run_in_executor(None, self.sink.flush)
+        self.metrics.flushes += 1
+        self.metrics.flush_seconds_total += time.monotonic() - started
+        self.metrics.last_flush_at = time.time()
+
+    async def dead_letter(self, spec: TopicSpec, value: bytes | None, reason: str) -> None:
+        record = DeadLetter(
+            source=self.source,
+            reason=reason,
+            original_b64=base64.b64encode(value or b"").decode(),
+            original_text=(value or b"").decode("utf-8", errors="replace")[:65536],
+            at=datetime.now(UTC),
+            stage="worker",
+            topic=spec.name(self.namespace),
+        )
+        self.metrics.dead_letters[spec.base] += 1
+        log.warning("dead-lettered a %s record: %s", spec.base, reason)
+        await self.topic(DEADLETTER).send(key=self.source.encode(), value=record.to_json_bytes())
+
+    async def publish_alert(self, alert: AlertEvent) -> None:
+        self.metrics.alerts[f"{alert.kind.value}:{alert.state.value}"] += 1
+        log.info("alert %s %s: %s", alert.state.value, alert.alert_id, alert.message_en)
+        await self.topic(ALERTS).send(key=alert.key().encode(), value=alert.to_json_bytes())
+
+
+BatchHandler = Callable[[Sequence[EventT]], Awaitable[None]]
+
+
+async def consume_in_batches(ctx: Context, stream: StreamT, handle: BatchHandler) -> None:
+    """Batch, write, then acknowledge: offsets advance only after ClickHouse has the rows.
+
+    `noack_take` leaves acking to us; if the flush never succeeds (ClickHouse down and the
+    worker stopped) nothing is acked, so the records are read again after the restart and
+    the idempotent tables absorb the repeat.
+    """
+    streams_cfg = ctx.settings.streams
+    async for batch in stream.noack_take(
+        streams_cfg.batch_max_rows, within=streams_cfg.batch_max_seconds
+    ):
+        await handle(batch)
+        await ctx.flush()
+        for event in batch:
+            await stream.ack(event)

@@ -1,0 +1,1 @@
+"""Dossier domain: per-dossier lifecycle state, deadlines and their alerts."""

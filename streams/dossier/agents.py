@@ -1,0 +1,161 @@
+"""Dossier agents: lifecycle state per dossier, raw rows, state rows and deadline alerts.
+
+The agent body stays thin: `merge` (state.py) and `evaluate` (deadlines.py) hold the rules.
+A timer wakes dossiers whose deadline passes with no new event, through a heap of the next
+moment each open dossier's alerts can change; the heap is rebuilt from the table after a
+rebalance, so a restarted worker still fires overdue alerts within seconds of the deadline.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from faust.types import EventT
+
+from cityops.contract import DOSSIER, DossierEvent
+from cityops.contract.enums import AlertKind, DossierStatus
+from cityops.db.tables import DOSSIER_EVENTS, DOSSIER_STATE
+from streams.alerts.build import build_alert
+from streams.codec import decode
+from streams.context import Context, consume_in_batches
+from streams.dossier.deadlines import AlertChange, evaluate, next_check_ms
+from streams.dossier.rows import state_row
+from streams.dossier.state import DossierState, from_ms, merge, to_ms
+from streams.rates.signals import on_time_signal, seen_signal
+from streams.sink.rows import event_row
+
+log = logging.getLogger("cityops.streams.dossier")
+
+TABLE_NAME = "dossier-state"
+
+
+def register(ctx: Context) -> None:
+    app = ctx.app
+    cfg = ctx.settings.streams
+    table = app.Table(
+        TABLE_NAME,
+        default=None,
+        partitions=DOSSIER.partitions,
+        key_serializer="raw",
+        value_serializer="json",
+        use_partitioner=True,
+        help="Lifecycle state of every dossier this worker owns.",
+    )
+    heap: list[tuple[int, str]] = []
+    rebuild = {"needed": True}
+
+    def schedule(state: DossierState) -> None:
+        moment = next_check_ms(state, cfg.due_soon_working_days)
+        if moment is not None:
+            heapq.heappush(heap, (moment, state.dossier_id))
+
+    async def emit(state: DossierState, changes: list[AlertChange]) -> None:
+        detail = f"{state.procedure_code} @ {state.agency_code}, hạn/due {from_ms(state.due_at)}"
+        for change in changes:
+            alert = build_alert(
+                kind=change.kind,
+                state=change.state,
+                severity=change.severity,
+                subject=state.dossier_id,
+                opened_at=from_ms(change.opened_at_ms) or datetime.now(UTC),
+                resolved_at=from_ms(change.resolved_at_ms),
+                detail=detail,
+                agency_code=state.agency_code,
+                source=ctx.source,
+            )
+            await ctx.publish_alert(alert)
+
+    async def handle(batch: Sequence[EventT]) -> None:
+        now = datetime.now(UTC)
+        touched: dict[str, DossierState] = {}
+        raw_rows = []
+        last_seen: dict[str, int] = {}
+        for event in batch:
+            model = decode(DOSSIER, event.value)
+            if isinstance(model, str):
+                await ctx.dead_letter(DOSSIER, event.value, model)
+                continue
+            assert isinstance(model, DossierEvent)
+            ctx.metrics.events_in[DOSSIER.base] += 1
+            raw_rows.append(event_row(model, event.message.partition, event.message.offset))
+            occurred = to_ms(model.occurred_at)
+            last_seen[model.source] = max(last_seen.get(model.source, 0), occurred)
+            state = touched.get(model.dossier_id) or _load(table, model.dossier_id)
+            was_resolved = state.first_resolved_id
+            if not merge(state, model):
+                continue
+            touched[model.dossier_id] = state
+            if model.status == DossierStatus.RESOLVED and state.first_resolved_id != was_resolved:
+                await ctx.signals_topic().send(key=b"s", value=on_time_signal(state))
+        ctx.sink.add(DOSSIER_EVENTS, raw_rows)
+        state_rows = []
+        for dossier_id, state in touched.items():
+            await emit(state, evaluate(state, now, cfg.due_soon_working_days))
+            table[dossier_id] = state.to_dict()
+            state_rows.append(state_row(state, now))
+            schedule(state)
+        ctx.sink.add(DOSSIER_STATE, state_rows)
+        for source, occurred in last_seen.items():
+            await ctx.signals_topic().send(key=b"s", value=seen_signal(source, occurred))
+
+    @app.agent(ctx.topic(DOSSIER), name=f"{ctx.settings.streams.app_id}.dossier")
+    async def dossiers(stream):  # type: ignore[no-untyped-def]
+        await consume_in_batches(ctx, stream, handle)
+
+    @app.on_rebalance_complete.connect
+    async def _on_rebalance(*_args, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+        rebuild["needed"] = True
+
+    @app.timer(cfg.deadline_check_seconds)
+    async def deadlines() -> None:
+        if rebuild["needed"]:
+            heap.clear()
+            for key, value in table.items():
+                if value:
+                    schedule(DossierState.from_dict(value))
+            rebuild["needed"] = False
+            log.info("deadline heap rebuilt: %d open dossiers scheduled", len(heap))
+        now = datetime.now(UTC)
+        now_ms = to_ms(now)
+        while heap and heap[0][0] <= now_ms:
+            _, dossier_id = heapq.heappop(heap)
+            raw = table.get(dossier_id)
+            if not raw:
+                continue
+            state = DossierState.from_dict(raw)
+            changes = evaluate(state, now, cfg.due_soon_working_days)
+            if changes:
+                await emit(state, changes)
+                table[dossier_id] = state.to_dict()
+            schedule(state)
+
+    @app.timer(600.0)
+    async def prune() -> None:
+        before = datetime.now(UTC) - timedelta(hours=cfg.closed_retention_hours)
+        await _prune_closed(table, before)
+
+    _ = (dossiers, deadlines, prune, _on_rebalance)
+
+
+def _load(table, dossier_id: str) -> DossierState:  # type: ignore[no-untyped-def]
+    raw = table.get(dossier_id)
+    return DossierState.from_dict(raw) if raw else DossierState(dossier_id=dossier_id)
+
+
+async def _prune_closed(table, before: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Forget dossiers closed long ago: their ClickHouse row is final, memory is not free."""
+    cutoff = to_ms(before)
+    doomed = [
+        key
+        for key, value in table.items()
+        if value and value.get("closed_at") is not None and value["closed_at"] < cutoff
+        and not value.get("firing")
+    ]
+    for key in doomed[:10_000]:
+        del table[key]
+
+
+__all__ = ["TABLE_NAME", "AlertKind", "register"]

@@ -1,0 +1,1 @@
+"""Pipeline health: dead letters and consumer lag into ClickHouse, /health and /metrics."""

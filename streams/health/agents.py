@@ -1,0 +1,91 @@
+"""Dead letters into ClickHouse, consumer lag reports, and the worker's HTTP endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from faust.types import EventT
+from faust.web import Request, Response, View
+from pydantic import ValidationError
+
+from cityops.contract import DEADLETTER, SOURCE_TOPICS, DeadLetter
+from cityops.db.tables import CONSUMER_LAG, DEADLETTERS
+from cityops.kafka import make_admin, make_consumer
+from streams.context import Context, consume_in_batches
+from streams.sink.rows import deadletter_row
+
+log = logging.getLogger("cityops.streams.health")
+
+
+def register(ctx: Context) -> None:
+    app = ctx.app
+    worker = f"{os.uname().nodename}:{os.getpid()}"
+
+    async def handle(batch: Sequence[EventT]) -> None:
+        rows = []
+        for event in batch:
+            try:
+                record = DeadLetter.model_validate_json(event.value or b"")
+            except ValidationError as exc:
+                # A dead letter that is itself malformed is kept as one, never dropped.
+                record = DeadLetter(
+                    source="unknown", reason=f"malformed dead letter: {exc.errors()[:1]}",
+                    original_b64="", original_text=(event.value or b"").decode(errors="replace"),
+                    at=datetime.now(UTC), stage="worker",
+                )
+            rows.append(deadletter_row(record))
+        ctx.sink.add(DEADLETTERS, rows)
+
+    async def agent(stream):  # type: ignore[no-untyped-def]
+        await consume_in_batches(ctx, stream, handle)
+
+    app.agent(ctx.topic(DEADLETTER), name=f"{ctx.settings.streams.app_id}.deadletters")(agent)
+
+    @app.timer(ctx.settings.streams.lag_report_seconds)
+    async def report_lag() -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            rows = await loop.run_in_executor(None, _lag_rows, ctx, worker)
+        except Exception as exc:  # lag is best-effort; a broker hiccup must not stop work
+            log.warning("could not read consumer lag: %s", exc)
+            return
+        for row in rows:
+            ctx.metrics.lag[(row[1], row[2])] = row[3]
+        ctx.sink.add(CONSUMER_LAG, rows)
+
+    @app.page("/health")
+    class Health(View):
+        async def get(self, request: Request) -> Response:
+            return self.json({"status": "ok", "app": app.conf.id, "worker": worker})
+
+    @app.page("/metrics")
+    class MetricsPage(View):
+        async def get(self, request: Request) -> Response:
+            return self.text(ctx.metrics.render(), content_type="text/plain; version=0.0.4")
+
+    _ = (report_lag, Health, MetricsPage)
+
+
+def _lag_rows(ctx: Context, worker: str) -> list[tuple[Any, ...]]:
+    """Committed offset vs end offset of the source topics for this app's consumer group."""
+    group = ctx.app.conf.id
+    admin = make_admin(ctx.settings.kafka)
+    consumer = make_consumer(ctx.settings.kafka)
+    try:
+        committed = admin.list_consumer_group_offsets(group)
+        names = {spec.name(ctx.namespace) for spec in SOURCE_TOPICS}
+        mine = {tp: meta.offset for tp, meta in committed.items() if tp.topic in names}
+        ends = consumer.end_offsets(list(mine)) if mine else {}
+    finally:
+        admin.close()
+        consumer.close()
+    now = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+    return [
+        (worker, tp.topic, tp.partition, max(ends.get(tp, 0) - off, 0), off, ends.get(tp, 0), now)
+        for tp, off in mine.items()
+    ]

@@ -1,0 +1,1 @@
+"""Payment domain: raw payment rows and failure signals per provider."""

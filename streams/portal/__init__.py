@@ -1,0 +1,1 @@
+"""Portal domain: raw portal rows and rating signals per agency."""

@@ -1,0 +1,54 @@
+"""The shape shared by the payment and portal agents: decode, store raw, send signals.
+
+Both keep no per-entity state (their read-API figures are exact by construction from the
+deduplicated raw tables); they differ only in the signal they derive, so a new source of the
+same kind is one `register_source(...)` call with its own signal function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from faust.types import EventT
+
+from cityops.contract import Envelope, TopicSpec
+from cityops.db.tables import RAW_TABLES
+from streams.codec import decode
+from streams.context import Context, consume_in_batches
+from streams.rates.signals import seen_signal
+from streams.sink.rows import event_row
+
+SignalFn = Callable[[Any], dict[str, Any] | None]
+
+
+def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
+    table = RAW_TABLES[spec.base]
+
+    async def handle(batch: Sequence[EventT]) -> None:
+        rows = []
+        last_seen: dict[str, int] = {}
+        signals_topic = ctx.signals_topic()
+        for event in batch:
+            model = decode(spec, event.value)
+            if isinstance(model, str):
+                await ctx.dead_letter(spec, event.value, model)
+                continue
+            assert isinstance(model, Envelope)
+            ctx.metrics.events_in[spec.base] += 1
+            rows.append(event_row(model, event.message.partition, event.message.offset))
+            occurred = int(model.occurred_at.timestamp() * 1000)
+            last_seen[model.source] = max(last_seen.get(model.source, 0), occurred)
+            fact = signal(model)
+            if fact is not None:
+                await signals_topic.send(key=b"s", value=fact)
+        ctx.sink.add(table, rows)
+        for source, occurred in last_seen.items():
+            await signals_topic.send(key=b"s", value=seen_signal(source, occurred))
+
+    async def agent(stream):  # type: ignore[no-untyped-def]
+        await consume_in_batches(ctx, stream, handle)
+
+    ctx.app.agent(ctx.topic(spec), name=f"{ctx.settings.streams.app_id}.{spec.model.family}")(
+        agent
+    )
