@@ -29,6 +29,9 @@ stack-down: ## Stop Kafka and ClickHouse (data stays in .stack/)
 stack-status: ## Is each server running?
 	deploy/local/stack.sh status
 
+demo: stack-up ## The whole pipeline on the local stack, fed by the live simulator (Ctrl-C stops)
+	$(CITYOPS) demo
+
 lint: setup ## ruff check + format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -47,4 +50,4 @@ test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers, ClickHouse ou
 schemas: setup ## Regenerate the contract's JSON Schema files
 	$(CITYOPS) contract schemas
 
-.PHONY: help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas
+.PHONY: demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas

@@ -143,8 +143,6 @@ def stat(
         "colorMode": "background",
         "graphMode": "none",
         "justifyMode": "center",
-        "wideLayout": True,
-        "showPercentChange": False,
     }
     return _panel(
         "stat",
@@ -213,9 +211,10 @@ def table(
 ) -> Panel:
     """Rows to read: worst agencies, open dossiers, firing alerts; colours per column unit."""
     options: Json = {
+        "frameIndex": 0,
         "showHeader": True,
         "cellHeight": "sm",
-        "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": ""},
+        "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": []},
     }
     panel = _panel(
         "table",
@@ -258,11 +257,8 @@ def bargauge(
         "displayMode": "gradient",
         "showUnfilled": True,
         "valueMode": "color",
-        "namePlacement": "auto",
-        "sizing": "auto",
         "minVizHeight": 16,
         "minVizWidth": 8,
-        "maxVizHeight": 300,
     }
     panel = _panel(
         "bargauge",
@@ -298,12 +294,12 @@ def query_variable(
 ) -> Json:
     """A template variable filled by a ClickHouse query returning (value, text) columns."""
     return {
+        "id": name,
         "type": "query",
         "name": name,
         "label": label,
         "datasource": dict(DATASOURCE),
         "query": _dedent(sql),
-        "definition": _dedent(sql),
         "refresh": 1,
         "sort": 1,
         "multi": multi,
@@ -354,9 +350,9 @@ def dashboard(
         "tags": list(TAGS),
         "timezone": DASHBOARD_TIMEZONE,
         "editable": False,
+        "style": "dark",
         "graphTooltip": 1,
         "time": {"from": time_from, "to": "now"},
-        "timepicker": {"refresh_intervals": ["30s", "1m", "5m", "15m"]},
         "refresh": refresh,
         "schemaVersion": SCHEMA_VERSION,
         "version": 1,

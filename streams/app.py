@@ -29,6 +29,8 @@ def app_id(settings: Settings) -> str:
 
 def create_app(settings: Settings, sink: object, *, web_port: int | None = None) -> Context:
     kafka = settings.kafka
+    datadir = settings.state_dir / "faust"
+    datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         app_id(settings),
         broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
@@ -46,7 +48,7 @@ def create_app(settings: Settings, sink: object, *, web_port: int | None = None)
         web_port=web_port or settings.streams.web_port,
         web_bind="127.0.0.1",
         web_in_thread=False,
-        datadir=str(settings.state_dir / "faust"),
+        datadir=str(datadir),
         autodiscover=False,
         stream_wait_empty=False,
     )

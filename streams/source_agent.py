@@ -17,7 +17,7 @@ from cityops.db.tables import RAW_TABLES
 from streams.codec import decode
 from streams.context import Context, consume_in_batches
 from streams.rates.signals import seen_signal
-from streams.sink.rows import event_row
+from streams.sink.rows import raw_row
 
 SignalFn = Callable[[Any], dict[str, Any] | None]
 
@@ -36,7 +36,7 @@ def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
                 continue
             assert isinstance(model, Envelope)
             ctx.metrics.events_in[spec.base] += 1
-            rows.append(event_row(model, event.message.partition, event.message.offset))
+            rows.append(raw_row(model, event.message.partition, event.message.offset)[1])
             occurred = int(model.occurred_at.timestamp() * 1000)
             last_seen[model.source] = max(last_seen.get(model.source, 0), occurred)
             fact = signal(model)

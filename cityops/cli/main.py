@@ -9,8 +9,11 @@ import typer
 
 import streams.cli as streams_cli
 
-from cityops.cli import contract, stack
+from cityops.cli import contract, demo, stack
 from cityops.db import cli as db_cli
+from connectors import cli as connectors_cli
+from connectors.simulator import cli as simulator_cli
+from dashboards import cli as dashboards_cli
 
 app = typer.Typer(
     name="cityops",
@@ -26,8 +29,12 @@ app = typer.Typer(
 app.add_typer(stack.app, name="stack")
 app.add_typer(contract.app, name="contract")
 app.add_typer(db_cli.app, name="db")
+app.add_typer(connectors_cli.app, name="connectors")
+app.add_typer(dashboards_cli.app, name="dashboards")
 app.command("worker")(streams_cli.worker)
 app.command("kpi")(streams_cli.kpi)
+app.command("demo")(demo.demo)
+app.command("simulate", help=simulator_cli.HELP)(simulator_cli.simulate)
 
 
 if __name__ == "__main__":

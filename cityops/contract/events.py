@@ -68,6 +68,8 @@ class Envelope(BaseModel):
     family: ClassVar[str] = ""
     #: The field whose value is the Kafka key (per-entity ordering).
     key_field: ClassVar[str] = "event_id"
+    #: The field whose value follows the dot in `event_type`.
+    type_field: ClassVar[str] = ""
 
     event_id: Id
     event_type: Annotated[str, Field(max_length=64)]
@@ -77,7 +79,8 @@ class Envelope(BaseModel):
 
     def kind_value(self) -> str:
         """The part after the dot in `event_type`; each family names it differently."""
-        raise NotImplementedError
+        value = getattr(self, self.type_field)
+        return str(value.value if hasattr(value, "value") else value)
 
     @model_validator(mode="after")
     def _event_type_matches(self) -> Envelope:
@@ -96,7 +99,8 @@ class Envelope(BaseModel):
     @classmethod
     def build(cls, **fields: Any) -> Any:
         """Construct with `event_type` derived, so producers cannot get it wrong."""
-        kind = fields.get("status") or fields.get("kind")
+        kind = fields[cls.type_field]
+        kind = kind.value if hasattr(kind, "value") else kind
         fields.setdefault("event_type", f"{cls.family}.{kind}")
         return cls.model_validate(fields)
 
@@ -106,6 +110,7 @@ class DossierEvent(Envelope):
 
     family: ClassVar[str] = "dossier"
     key_field: ClassVar[str] = "dossier_id"
+    type_field: ClassVar[str] = "status"
 
     dossier_id: Id
     status: DossierStatus
@@ -124,8 +129,6 @@ class DossierEvent(Envelope):
     due_at: Timestamp | None = None
     resolved_at: Timestamp | None = None
 
-    def kind_value(self) -> str:
-        return self.status.value
 
 
 class PaymentEvent(Envelope):
@@ -133,6 +136,7 @@ class PaymentEvent(Envelope):
 
     family: ClassVar[str] = "payment"
     key_field: ClassVar[str] = "payment_id"
+    type_field: ClassVar[str] = "status"
 
     payment_id: Id
     dossier_id: Id | None = None
@@ -145,8 +149,6 @@ class PaymentEvent(Envelope):
     provider: Annotated[str, Field(max_length=64)] = ""
     failure_reason: Annotated[str, Field(max_length=512)] | None = None
 
-    def kind_value(self) -> str:
-        return self.status.value
 
     @property
     def cashless(self) -> bool:
@@ -158,6 +160,7 @@ class PortalEvent(Envelope):
 
     family: ClassVar[str] = "portal"
     key_field: ClassVar[str] = "session_id"
+    type_field: ClassVar[str] = "kind"
 
     kind: PortalKind
     session_id: Id | None = None
@@ -166,8 +169,6 @@ class PortalEvent(Envelope):
     rating: Annotated[int, Field(ge=1, le=5)] | None = None
     device: Device
 
-    def kind_value(self) -> str:
-        return self.kind.value
 
     @model_validator(mode="after")
     def _rating_only_on_ratings(self) -> PortalEvent:
@@ -184,6 +185,7 @@ class AlertEvent(Envelope):
 
     family: ClassVar[str] = "alert"
     key_field: ClassVar[str] = "alert_id"
+    type_field: ClassVar[str] = "state"
 
     alert_id: Annotated[str, Field(min_length=1, max_length=256)]
     kind: AlertKind
@@ -196,8 +198,6 @@ class AlertEvent(Envelope):
     opened_at: Timestamp
     resolved_at: Timestamp | None = None
 
-    def kind_value(self) -> str:
-        return self.state.value
 
     @staticmethod
     def make_id(kind: AlertKind | str, subject: str) -> str:

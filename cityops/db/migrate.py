@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cityops.db.client import SqlClient
-from cityops.db.sqltext import identifier, literal, values
+from cityops.db.sqltext import identifier, literal
 from cityops.db.tables import (
     REF_AGENCIES,
     REF_AREAS,
@@ -105,9 +105,7 @@ def applied(client: SqlClient, database: str) -> dict[int, AppliedMigration]:
     return {int(r[0]): AppliedMigration(int(r[0]), r[1], r[2], r[3]) for r in rows}
 
 
-def check_history(
-    known: list[Migration], done: dict[int, AppliedMigration]
-) -> list[Migration]:
+def check_history(known: list[Migration], done: dict[int, AppliedMigration]) -> list[Migration]:
     """The pending migrations, after checking the applied ones still match their files."""
     by_version = {m.version: m for m in known}
     for version, record in sorted(done.items()):
@@ -175,7 +173,6 @@ def load_reference(client: SqlClient, database: str, reference: ReferenceData) -
         rows = _reference_rows(spec, items)
         client.execute(f"TRUNCATE TABLE {identifier(database)}.{spec.name}")
         if rows:
-            columns = ", ".join(spec.column_names)
-            client.execute(f"INSERT INTO {database}.{spec.name} ({columns}) VALUES {values(rows)}")
+            client.execute(spec.insert_sql(database), rows)
         counts[spec.name] = len(rows)
     return counts

@@ -68,8 +68,9 @@ kafka_offset UInt64
 """
 
 #: Columns of raw rows that are not fields of the contract event.
-INGEST_COLUMNS: frozenset[str] = frozenset({"occurred_ms", "ingested_at", "kafka_partition",
-                                             "kafka_offset"})
+INGEST_COLUMNS: frozenset[str] = frozenset(
+    {"occurred_ms", "ingested_at", "kafka_partition", "kafka_offset"}
+)
 
 DOSSIER_EVENTS = TableSpec(
     "dossier_events",

@@ -8,4 +8,11 @@ from connectors.simulator.generator import generate, live_start
 from connectors.simulator.identities import SourceNames, raw_applicant_id
 from connectors.simulator.profile import DEFAULT_PROFILE, Profile
 
-__all__ = ["DEFAULT_PROFILE", "Profile", "SourceNames", "generate", "live_start", "raw_applicant_id"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "Profile",
+    "SourceNames",
+    "generate",
+    "live_start",
+    "raw_applicant_id",
+]

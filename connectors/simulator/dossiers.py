@@ -18,8 +18,8 @@ from cityops.contract.enums import ApplicantType, Channel, DossierStatus, Online
 from cityops.hashing import applicant_ref
 from cityops.reference import Agency, Area, Procedure
 from connectors.simulator.identities import dossier_event_id, raw_applicant_id
-from connectors.simulator.world import World
 from connectors.simulator.worktime import after_working_days, to_working_time
+from connectors.simulator.world import World
 
 S = DossierStatus
 _CHANNELS = (Channel.DIRECT, Channel.ONLINE, Channel.POSTAL)
@@ -108,25 +108,30 @@ class DossierPlanner:
         if procedure.fee_vnd and procedure.field_code not in profile.fee_at_end_fields:
             paid = plan.steps[0].at if plan.channel == Channel.ONLINE else received
             plan.fee_paid_at = paid + _minutes(rng, 1, 10)
-        cursor = self._add(plan, to_working_time(received + _minutes(rng, 5, 120), rng),
-                           S.IN_PROGRESS, due)
+        cursor = self._add(
+            plan, to_working_time(received + _minutes(rng, 5, 120), rng), S.IN_PROGRESS, due
+        )
         days = procedure.working_days
         if rng.random() < profile.withdrawn_share + profile.stopped_share:
             status = S.WITHDRAWN if rng.random() < 0.67 else S.STOPPED
-            self._add(plan, after_working_days(cursor, rng.uniform(0.05, 0.5) * days, rng),
-                      status, due)
+            self._add(
+                plan, after_working_days(cursor, rng.uniform(0.05, 0.5) * days, rng), status, due
+            )
             return
         supplement = profile.supplement_share.get(
             procedure.field_code, profile.default_supplement_share
         )
         if rng.random() < supplement:
             requested = self._add(
-                plan, after_working_days(cursor, rng.uniform(0.1, 0.5) * days, rng),
-                S.SUPPLEMENT_REQUESTED, due,
+                plan,
+                after_working_days(cursor, rng.uniform(0.1, 0.5) * days, rng),
+                S.SUPPLEMENT_REQUESTED,
+                due,
             )
             pause = rng.uniform(0.5, 5)
-            back = self._add(plan, after_working_days(requested, pause, rng),
-                             S.SUPPLEMENT_RECEIVED, due)
+            back = self._add(
+                plan, after_working_days(requested, pause, rng), S.SUPPLEMENT_RECEIVED, due
+            )
             # The clock paused while the applicant was away: the source recomputes the due date.
             due = _seconds(after_working_days(due, max(1, math.ceil(pause)), rng))
             plan.steps[-1] = Step(back, S.SUPPLEMENT_RECEIVED, due)
@@ -138,12 +143,16 @@ class DossierPlanner:
             asked = to_working_time(cursor + timedelta(seconds=rng.uniform(0.3, 0.7) * span), rng)
             asked = self._add(plan, asked, S.FEE_REQUESTED, due)
             plan.fee_paid_at = asked + _minutes(rng, 10, 600)
-            resolved = max(resolved, to_working_time(plan.fee_paid_at + _minutes(rng, 10, 120), rng))
+            resolved = max(
+                resolved, to_working_time(plan.fee_paid_at + _minutes(rng, 10, 120), rng)
+            )
         resolved = self._add(plan, resolved, S.RESOLVED, due, resolved=True)
         plan.late = resolved > due
         full = procedure.online_level == OnlineLevel.FULL and plan.channel == Channel.ONLINE
-        returned = (resolved + _minutes(rng, 1, 30)) if full else after_working_days(
-            resolved, rng.uniform(0.05, 2), rng
+        returned = (
+            to_working_time(resolved + _minutes(rng, 1, 30), rng)
+            if full
+            else after_working_days(resolved, rng.uniform(0.05, 2), rng)
         )
         self._add(plan, returned, S.RETURNED, due, resolved=True)
 
@@ -176,9 +185,12 @@ class DossierPlanner:
         *,
         resolved: bool = False,
     ) -> datetime:
-        at = _seconds(at)
         if plan.steps and at < plan.last.at + _MIN_STEP:
             at = plan.last.at + _MIN_STEP
+        if status != S.SUBMITTED:
+            # Only the applicant submits at night; every other change is an official's act.
+            at = to_working_time(at, self.rng)
+        at = _seconds(at)
         resolved_at = None
         if resolved:
             resolved_at = at if status == S.RESOLVED else plan.last.resolved_at

@@ -16,8 +16,7 @@ from pydantic import SecretStr
 
 from cityops.contract import Envelope
 from cityops.contract.enums import Channel
-from cityops.reference import ReferenceData, load_reference
-from cityops.settings import REFERENCE_DIR, Settings
+from cityops.reference import ReferenceData
 from cityops.timeutil import TZ, utcnow
 from connectors.simulator.dossiers import DossierPlan, DossierPlanner, render
 from connectors.simulator.identities import SourceNames, dossier_id
@@ -25,8 +24,8 @@ from connectors.simulator.payments import PaymentSimulator
 from connectors.simulator.perturb import LiveClock, shuffled, to_live, with_duplicates
 from connectors.simulator.portal import PortalSimulator
 from connectors.simulator.profile import DEFAULT_PROFILE, DESK_CURVE, ONLINE_CURVE, Profile
-from connectors.simulator.world import World
 from connectors.simulator.worktime import CLOSE, OPEN, DayCurve, is_working_day, local_midnight
+from connectors.simulator.world import World
 
 _DESK = DayCurve(DESK_CURVE)
 _ONLINE = DayCurve(ONLINE_CURVE)
@@ -87,8 +86,9 @@ class _Day:
         firsts.sort(key=lambda item: (item[0], item[1]))
         plans = []
         for seq, (first, index, channel) in enumerate(firsts, start=1):
-            plan = planner.new(dossier_id(world.seed, self.day, seq), world.procedures[index],
-                               channel)
+            plan = planner.new(
+                dossier_id(world.seed, self.day, seq), world.procedures[index], channel
+            )
             planner.live(plan, first)
             plans.append(plan)
         return plans
@@ -101,8 +101,9 @@ class _Day:
         plans = []
         for n in range(count):
             procedure = planner.rng.choices(world.procedures, weights=world.procedure_weights)[0]
-            plan = planner.new(f"{dossier_id(world.seed, self.day, 0)}-L{n:04d}", procedure,
-                               Channel.DIRECT)
+            plan = planner.new(
+                f"{dossier_id(world.seed, self.day, 0)}-L{n:04d}", procedure, Channel.DIRECT
+            )
             at = window.start + timedelta(minutes=1) + (window.end - window.start) * n / count
             planner.due_soon(plan, at, planner.rng.uniform(2, 15))
             plans.append(plan)
@@ -132,6 +133,7 @@ def generate(
     now: datetime | None = None,
     speedup: float = 1.0,
     limit: int | None = None,
+    backlog_days: int = 0,
     reference: ReferenceData | None = None,
     profile: Profile = DEFAULT_PROFILE,
     hash_key: SecretStr | None = None,
@@ -143,6 +145,9 @@ def generate(
     window starts at `live_start(now)` and every timestamp is moved to
     `now + (t - window start) / speedup`, and a few dossiers fall due minutes after they are
     received. Without `shuffle_window` or `duplicates` the order is by `occurred_at`.
+    `backlog_days` > 0 also draws dossiers begun that many days before the window and emits
+    their changes that fall inside it (a realistic wall: results of earlier dossiers), at the
+    price of streams where a dossier's first emitted event is not its first change.
     `hash_key` must be the deployment's key when the events are compared with what an adapter
     makes from the same source records (it hashes the applicant id).
     """
@@ -154,12 +159,8 @@ def generate(
     else:
         window_start = _resolve_start(day, start)
     window = Window(window_start, window_start + timedelta(hours=hours))
-    world = World(
-        reference=reference or load_reference(REFERENCE_DIR),
-        profile=profile,
-        seed=seed,
-        hash_key=hash_key or Settings.model_fields["hash_key"].default,
-        sources=sources or SourceNames(),
+    world = World.default(
+        seed, reference=reference, profile=profile, hash_key=hash_key, sources=sources
     )
     keyed: list[tuple[datetime, int, Envelope]] = []
     due_soon: dict[str, float] = {}
@@ -169,7 +170,12 @@ def generate(
             if event.occurred_at in window:
                 keyed.append((event.occurred_at, len(keyed), event))
 
-    for index, the_day in enumerate(window.days()):
+    days = window.days()
+    backlog = [days[0] - timedelta(days=n) for n in range(backlog_days, 0, -1)]
+    for the_day in backlog:
+        for plan in _Day(world, the_day, scale).dossier_plans():
+            add(render(plan, world))
+    for index, the_day in enumerate(days):
         sim = _Day(world, the_day, scale)
         plans = sim.dossier_plans()
         if live and index == 0:

@@ -59,15 +59,23 @@ class PaymentSimulator:
                 reason = profile.bad_hour_reason if bad else rng.choice(profile.failure_reasons)
             outcome = PaymentStatus.FAILED if failed else PaymentStatus.SUCCEEDED
             settled = at + timedelta(seconds=rng.randint(5, 180))
-            events.append(self._event(plan, payment_id, PaymentStatus.INITIATED, at, method,
-                                      provider))
-            events.append(self._event(plan, payment_id, outcome, settled, method, provider,
-                                      reason))
+            events.append(
+                self._event(plan, payment_id, PaymentStatus.INITIATED, at, method, provider)
+            )
+            events.append(self._event(plan, payment_id, outcome, settled, method, provider, reason))
             if not failed:
                 if self._refunded(plan):
                     refund_at = max(plan.last.at, settled) + timedelta(hours=rng.uniform(2, 48))
-                    events.append(self._event(plan, payment_id, PaymentStatus.REFUNDED,
-                                              refund_at.replace(microsecond=0), method, provider))
+                    events.append(
+                        self._event(
+                            plan,
+                            payment_id,
+                            PaymentStatus.REFUNDED,
+                            refund_at.replace(microsecond=0),
+                            method,
+                            provider,
+                        )
+                    )
                 break
             at = settled + timedelta(minutes=rng.uniform(1, 15))
             at = at.replace(microsecond=0)

@@ -14,8 +14,8 @@ from cityops.contract.enums import Channel, Device, DossierStatus, PortalKind
 from connectors.simulator.dossiers import DossierPlan
 from connectors.simulator.identities import session_id
 from connectors.simulator.profile import ONLINE_CURVE
-from connectors.simulator.world import World
 from connectors.simulator.worktime import DayCurve, is_working_day
+from connectors.simulator.world import World
 
 K = PortalKind
 _RATINGS = (1, 2, 3, 4, 5)
@@ -80,12 +80,29 @@ class PortalSimulator:
         at = returned + delay
         events = [
             self._event(session, 0, K.SESSION_STARTED, at, device, code, agency),
-            self._event(session, 1, K.RATING_SUBMITTED, at + timedelta(seconds=40), device,
-                        code, agency, rating),
+            self._event(
+                session,
+                1,
+                K.RATING_SUBMITTED,
+                at + timedelta(seconds=40),
+                device,
+                code,
+                agency,
+                rating,
+            ),
         ]
         if rating <= 2 and rng.random() < 0.5:
-            events.append(self._event(session, 2, K.FEEDBACK_SUBMITTED,
-                                      at + timedelta(seconds=150), device, code, agency))
+            events.append(
+                self._event(
+                    session,
+                    2,
+                    K.FEEDBACK_SUBMITTED,
+                    at + timedelta(seconds=150),
+                    device,
+                    code,
+                    agency,
+                )
+            )
         return events
 
     def browsing(self, day: date, scale: float) -> list[PortalEvent]:
@@ -107,13 +124,31 @@ class PortalSimulator:
                 agency = world.agency_for(procedure, area).agency_code
                 at += timedelta(seconds=rng.randint(15, 240))
                 index += 1
-                events.append(self._event(session, index, K.SERVICE_VIEWED, at, device,
-                                          procedure.procedure_code, agency))
+                events.append(
+                    self._event(
+                        session,
+                        index,
+                        K.SERVICE_VIEWED,
+                        at,
+                        device,
+                        procedure.procedure_code,
+                        agency,
+                    )
+                )
             if rng.random() < profile.abandoned_submission_share:
                 index += 1
                 at += timedelta(seconds=rng.randint(30, 300))
-                events.append(self._event(session, index, K.SUBMISSION_STARTED, at, device,
-                                          procedure.procedure_code, agency))
+                events.append(
+                    self._event(
+                        session,
+                        index,
+                        K.SUBMISSION_STARTED,
+                        at,
+                        device,
+                        procedure.procedure_code,
+                        agency,
+                    )
+                )
         return events
 
     def _event(

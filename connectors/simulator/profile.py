@@ -87,8 +87,8 @@ class Profile:
     default_business_share: float = 0.02
     #: How many agencies are chronically late, and how late.
     late_agency_count: int = 3
-    late_share_late_agency: float = 0.3
-    late_share_normal: float = 0.03
+    late_share_late_agency: float = 0.4
+    late_share_normal: float = 0.02
     #: Business registration is the showcase: almost never late, mostly within 1.5 days.
     late_share_by_field: dict[str, float] = field(default_factory=lambda: {"DKDN": 0.01})
     #: An online submission the desk refuses to accept (status 3).

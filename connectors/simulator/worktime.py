@@ -58,6 +58,4 @@ class DayCurve:
             return []
         midnight = local_midnight(day)
         slots = rng.choices(self._slots, cum_weights=self._cum, k=count)
-        return [
-            midnight + timedelta(seconds=int((slot + rng.random()) * 900)) for slot in slots
-        ]
+        return [midnight + timedelta(seconds=int((slot + rng.random()) * 900)) for slot in slots]

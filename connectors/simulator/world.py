@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from cityops.reference import Agency, Area, Procedure, ReferenceData
+from cityops.reference import Agency, Area, Procedure, ReferenceData, load_reference
+from cityops.settings import REFERENCE_DIR, Settings
 from connectors.simulator.identities import SourceNames
-from connectors.simulator.profile import Profile
+from connectors.simulator.profile import DEFAULT_PROFILE, Profile
 
 
 @dataclass
@@ -44,7 +45,29 @@ class World:
         self.late_agencies = frozenset(rng.sample(candidates, count))
         cashless = sorted({p for ps in self.profile.providers.values() for p in ps} - {"counter"})
         self.bad_provider = rng.choice(cashless)
-        self._local_agency = {a.area_code: self.reference.local_agency(a.area_code) for a in self.areas}
+        self._local_agency = {
+            a.area_code: self.reference.local_agency(a.area_code) for a in self.areas
+        }
+
+    @classmethod
+    def default(
+        cls,
+        seed: int,
+        *,
+        reference: ReferenceData | None = None,
+        profile: Profile = DEFAULT_PROFILE,
+        hash_key: SecretStr | None = None,
+        sources: SourceNames | None = None,
+    ) -> World:
+        """The world of a run, with the shipped reference data and the default hash key
+        unless told otherwise (tests use it to learn which agencies a seed made late)."""
+        return cls(
+            reference=reference or load_reference(REFERENCE_DIR),
+            profile=profile,
+            seed=seed,
+            hash_key=hash_key or Settings.model_fields["hash_key"].default,
+            sources=sources or SourceNames(),
+        )
 
     def agency_for(self, procedure: Procedure, area: Area) -> Agency:
         """The resolving body: fixed for provincial procedures, else the area's committee."""

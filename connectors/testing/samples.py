@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cityops.contract import Envelope, PaymentEvent, PortalEvent
+from cityops.contract import DossierEvent, Envelope, PaymentEvent, PortalEvent
 from connectors.sdk.connector import Samples
 
 BASE_TIME = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
@@ -48,7 +48,32 @@ def portal_fields(source: str, n: int) -> dict[str, Any]:
     }
 
 
-FIELDS = {"payment": (PaymentEvent, payment_fields), "portal": (PortalEvent, portal_fields)}
+def dossier_fields(source: str, n: int) -> dict[str, Any]:
+    received = BASE_TIME + timedelta(hours=n)
+    return {
+        "event_id": f"{source}:dossier-{n:05d}:received",
+        "occurred_at": received,
+        "source": source,
+        "dossier_id": f"000.00.36.H42-250303-{n:04d}",
+        "status": "received",
+        "procedure_code": "1.001612",
+        "field_code": "DKDN",
+        "agency_code": "SKHDT",
+        "area_code": "356",
+        "channel": "online",
+        "online_level": "full",
+        "applicant_type": "business",
+        "applicant_ref": f"{n:040x}",
+        "received_at": received,
+        "due_at": received + timedelta(days=2),
+    }
+
+
+FIELDS = {
+    "dossier": (DossierEvent, dossier_fields),
+    "payment": (PaymentEvent, payment_fields),
+    "portal": (PortalEvent, portal_fields),
+}
 
 
 def contract_event(family: str, source: str, n: int, **overrides: Any) -> Envelope:
@@ -65,7 +90,7 @@ def contract_samples(family: str, source: str, count: int = 6) -> Samples:
         record = {**template, **changes, "event_id": f"{source}:bad-{len(bad)}"}
         return json.dumps({k: v for k, v in record.items() if v is not ...}).encode("utf-8")
 
-    enum_field = "status" if family == "payment" else "device"
+    enum_field = {"payment": "status", "dossier": "channel"}.get(family, "device")
     bad: list[bytes] = []
     bad.append(b'{"event_id": "truncated", "occurred_at": ')
     bad.append(variant(**{enum_field: "teleport"}))

@@ -6,7 +6,13 @@ the wall and the drill-down show the same figure computed the same way.
 
 from __future__ import annotations
 
-from cityops.db.tables import V_DOSSIER_DAILY, V_DOSSIER_MINUTE, V_DOSSIER_OPEN
+from cityops.db.tables import (
+    BUSINESS_REGISTRATION_FIELD,
+    DOSSIER_STATE,
+    V_DOSSIER_DAILY,
+    V_DOSSIER_MINUTE,
+    V_DOSSIER_OPEN,
+)
 from dashboards import defaults as d
 from dashboards import targets
 from dashboards.sql import (
@@ -211,3 +217,25 @@ def overdue_list(scope: Scope = EVERYWHERE, limit: int = 200) -> d.Panel:
         width=24,
     )
 
+
+
+def business_registration_days() -> d.Panel:
+    """Until the schema's business-registration view lands this reads `dossier_state`."""
+    return d.stat(
+        "Business registration",
+        "Mean days from received to resolved of business-registration dossiers "
+        f"(field {BUSINESS_REGISTRATION_FIELD}) resolved in the time range; target "
+        f"{targets.BUSINESS_REGISTRATION_TARGET_DAYS:g} working days.",
+        f"""
+        SELECT avg((toInt64(assumeNotNull(resolved_at)) - toInt64(assumeNotNull(received_at)))
+                   / 86400) AS days
+        FROM {DOSSIER_STATE.name} FINAL
+        WHERE field_code = '{BUSINESS_REGISTRATION_FIELD}'
+          AND isNotNull(first_resolved_event_at) AND isNotNull(received_at)
+          AND isNotNull(resolved_at)
+          AND $__timeFilter(assumeNotNull(first_resolved_event_at))
+        """,
+        unit=d.DAYS,
+        thresholds=d.limit_steps(targets.BUSINESS_REGISTRATION_TARGET_DAYS),
+        decimals=2,
+    )

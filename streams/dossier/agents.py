@@ -25,7 +25,7 @@ from streams.dossier.deadlines import AlertChange, evaluate, next_check_ms
 from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, from_ms, merge, to_ms
 from streams.rates.signals import on_time_signal, seen_signal
-from streams.sink.rows import event_row
+from streams.sink.rows import raw_row
 
 log = logging.getLogger("cityops.streams.dossier")
 
@@ -39,8 +39,6 @@ def register(ctx: Context) -> None:
         TABLE_NAME,
         default=None,
         partitions=DOSSIER.partitions,
-        key_serializer="raw",
-        value_serializer="json",
         use_partitioner=True,
         help="Lifecycle state of every dossier this worker owns.",
     )
@@ -80,7 +78,7 @@ def register(ctx: Context) -> None:
                 continue
             assert isinstance(model, DossierEvent)
             ctx.metrics.events_in[DOSSIER.base] += 1
-            raw_rows.append(event_row(model, event.message.partition, event.message.offset))
+            raw_rows.append(raw_row(model, event.message.partition, event.message.offset)[1])
             occurred = to_ms(model.occurred_at)
             last_seen[model.source] = max(last_seen.get(model.source, 0), occurred)
             state = touched.get(model.dossier_id) or _load(table, model.dossier_id)

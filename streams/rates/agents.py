@@ -58,13 +58,11 @@ def register(ctx: Context) -> None:
     cfg = ctx.settings.streams
     rules = rules_for(ctx)
     windows = app.Table(
-        "rate-windows", default=None, partitions=1, key_serializer="raw",
-        value_serializer="json", use_partitioner=True,
+        "rate-windows", default=None, partitions=1, use_partitioner=True,
         help="Rolling minute buckets per alert rule and subject.",
     )
     seen = app.Table(
-        "source-seen", default=None, partitions=1, key_serializer="raw",
-        value_serializer="json", use_partitioner=True,
+        "source-seen", default=None, partitions=1, use_partitioner=True,
         help="Last event time per source, for source_silent.",
     )
 

@@ -319,7 +319,7 @@ FROM
         GROUP BY source, raw_topic
     )
     GROUP BY source, topic
-)
+) AS per_source
 ANY LEFT JOIN
 (
     SELECT
@@ -341,4 +341,4 @@ ANY LEFT JOIN
         GROUP BY base_topic, worker
     )
     GROUP BY base_topic
-) USING topic;
+) AS per_topic USING topic;

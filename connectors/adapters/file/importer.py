@@ -58,6 +58,7 @@ def import_file(
     resume: bool = True,
     batch_size: int = 1000,
     console: Console | None = None,
+    create_topics: bool = True,
 ) -> ImportSummary:
     """Publish every row of `path` through `connector.handle`; bad rows are dead-lettered."""
     store = CheckpointStore(
@@ -67,7 +68,8 @@ def import_file(
     saved = store.load() if resume else None
     start_row = saved["row"] if saved and {k: saved.get(k) for k in identity} == identity else 0
     summary = ImportSummary(str(path), skipped=start_row)
-    ensure_topics(connector.settings.kafka, [connector.topic, DEADLETTER])
+    if create_topics:
+        ensure_topics(connector.settings.kafka, [connector.topic, DEADLETTER])
     total = count_rows(path)
     progress = Progress(
         TextColumn("[bold]{task.description}"),

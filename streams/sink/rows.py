@@ -1,0 +1,118 @@
+"""Contract objects to row tuples, in the column order `cityops.db.tables` defines.
+
+Pure functions: no I/O, so workers and tests build exactly the rows the sink will insert.
+Columns are looked up by name on the event, so a field added to both the contract and the
+table flows through without touching this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from cityops.contract import BY_FAMILY, AlertEvent, DeadLetter, Envelope
+from cityops.db.tables import ALERTS, CONSUMER_LAG, DEADLETTERS, RAW_TABLES, TableSpec
+
+Row = tuple[Any, ...]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_ms(ts: datetime) -> int:
+    """Milliseconds since the epoch, exactly (no float rounding): the events' tie-break order."""
+    aware = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def raw_table(event: Envelope) -> TableSpec:
+    """The raw table of an event's source topic."""
+    return RAW_TABLES[BY_FAMILY[event.family].base]
+
+
+def raw_row(
+    event: Envelope, partition: int, offset: int, ingested_at: datetime | None = None
+) -> tuple[TableSpec, Row]:
+    """A source event (dossier, payment, portal) and its Kafka position -> its raw-table row."""
+    spec = raw_table(event)
+    extra = {
+        "occurred_ms": epoch_ms(event.occurred_at),
+        "ingested_at": ingested_at or datetime.now(UTC),
+        "kafka_partition": partition,
+        "kafka_offset": offset,
+    }
+    row = tuple(
+        extra[name] if name in extra else _value(getattr(event, name)) for name in spec.column_names
+    )
+    return spec, row
+
+
+def alert_row(event: AlertEvent, version: int | None = None) -> Row:
+    """One alert state change; `version` defaults to the change's epoch ms (latest wins)."""
+    extra = {"version": epoch_ms(event.occurred_at) if version is None else version}
+    return tuple(
+        extra[name] if name in extra else _value(getattr(event, name))
+        for name in ALERTS.column_names
+    )
+
+
+def _original_bytes(letter: DeadLetter) -> bytes:
+    try:
+        return base64.b64decode(letter.original_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return letter.original_text.encode("utf-8")
+
+
+def deadletter_row(letter: DeadLetter, ingested_at: datetime | None = None) -> Row:
+    """A dead letter with its original bytes restored (String holds any bytes)."""
+    values = {
+        "source": letter.source,
+        "reason": letter.reason,
+        "stage": letter.stage,
+        "topic": letter.topic,
+        "at": letter.at,
+        "original": _original_bytes(letter),
+        "ingested_at": ingested_at or datetime.now(UTC),
+    }
+    return row_from_mapping(DEADLETTERS, values)
+
+
+def consumer_lag_row(
+    worker: str,
+    topic: str,
+    partition: int,
+    committed: int,
+    end_offset: int,
+    at: datetime | None = None,
+) -> Row:
+    """A lag sample of one consumer group on one partition (lag = end - committed, >= 0)."""
+    values = {
+        "worker": worker,
+        "topic": topic,
+        "partition": partition,
+        "lag": max(0, end_offset - committed) if committed >= 0 else end_offset,
+        "committed": committed,
+        "end_offset": end_offset,
+        "at": at or datetime.now(UTC),
+    }
+    return row_from_mapping(CONSUMER_LAG, values)
+
+
+def row_from_mapping(spec: TableSpec, values: Mapping[str, Any]) -> Row:
+    """A row from named values (e.g. a `dossier_state` dict); missing or unknown names raise.
+
+    Failing here, in the worker, beats a column mismatch discovered by ClickHouse later.
+    """
+    names = spec.column_names
+    missing = [n for n in names if n not in values]
+    unknown = [k for k in values if k not in names]
+    if missing or unknown:
+        raise ValueError(f"{spec.name}: missing columns {missing}, unknown columns {unknown}")
+    return tuple(_value(values[n]) for n in names)

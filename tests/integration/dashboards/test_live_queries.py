@@ -1,0 +1,108 @@
+"""Every panel, variable and alert-rule query runs on the live ClickHouse 18.16 as Grafana's
+read-only account, after macro expansion, and returns what its panel or rule reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from cityops.db.client import make_client
+from dashboards.boards import build_all
+from dashboards.macros import ALL, QueryContext, expand
+from dashboards.proof import Query, alert_queries, dashboard_queries, shape_problems, variable_queries
+
+from .conftest import FAILING_PROVIDER, LATE_AGENCY
+
+
+def _context(now: datetime, **variables: Any) -> QueryContext:
+    return QueryContext(
+        time_from=now - timedelta(days=7),
+        time_to=now + timedelta(minutes=1),
+        interval_s=300,
+        **variables,
+    )
+
+
+def _run(client: Any, query: Query, ctx: QueryContext) -> tuple[list[Any], list[tuple[str, str]]]:
+    sql = expand(query.sql, ctx)
+    try:
+        rows, columns = client.execute(sql, with_column_types=True)
+    except Exception as error:  # the message names the query that broke
+        pytest.fail(f"{query.origin} failed: {error}\n{sql}")
+    return rows, columns
+
+
+@pytest.fixture
+def reader(settings: Any, loaded: str) -> Any:
+    client = make_client(settings.clickhouse, database=True, reader=True)
+    yield client
+    client.disconnect()
+
+
+def test_every_dashboard_query_returns_its_panel_shape(reader: Any, now: datetime) -> None:
+    empty = []
+    for board in build_all():
+        options: dict[str, list[str]] = {}
+        for name, query in variable_queries(board):
+            rows, columns = _run(reader, query, _context(now))
+            assert not shape_problems("variable", columns, rows), query.origin
+            options[name] = [str(r[0]) for r in rows]
+            assert options[name], f"{query.origin} lists no values"
+        # "All" first, then a two-value selection: both must run and keep their shape.
+        selections = [{n: [ALL] for n in options}]
+        if options:
+            selections.append({n: values[:2] for n, values in options.items()})
+        for selection in selections:
+            ctx = _context(now, variables=selection, options=options)
+            for query in dashboard_queries(board):
+                rows, columns = _run(reader, query, ctx)
+                assert not shape_problems(query.kind, columns, rows), query.origin
+                if not rows and selection == selections[0]:
+                    empty.append(query.origin)
+    assert not empty, f"queries that found none of the sample data: {empty}"
+
+
+def test_stat_figures_match_the_sample(reader: Any, now: datetime) -> None:
+    """Spot-check values, so a query that runs but counts the wrong thing fails too."""
+    wall = build_all()[0]
+    by_title = {
+        p["title"]: p["targets"][0] for p in wall["panels"] if p.get("targets")
+    }
+    ctx = _context(now)
+
+    def value(title: str) -> Any:
+        rows, _ = _run(reader, Query(title, by_title[title]["rawSql"], "single"), ctx)
+        return rows[0][0]
+
+    assert value("Received today") == 15
+    assert value("Resolved today") == 13
+    assert value("On time today") == pytest.approx(1 / 13)
+    assert value("Overdue now") == 1
+    assert value("Open now") == 2
+    assert value("Cashless share today") == pytest.approx(0.5)
+    assert value("Satisfaction today") == 0
+
+
+def test_every_alert_query_names_what_fired(reader: Any, now: datetime) -> None:
+    ctx = _context(now)
+    fired: dict[str, list[dict[str, Any]]] = {}
+    for query in alert_queries():
+        rows, columns = _run(reader, query, ctx)
+        assert not shape_problems("alert", columns, rows), query.origin
+        names = [n for n, _ in columns]
+        fired[query.origin] = [dict(zip(names, r, strict=True)) for r in rows]
+    failing = fired["alert cityops-payment-failure-rate"]
+    assert [r["provider"] for r in failing] == [FAILING_PROVIDER]
+    assert failing[0]["value"] == pytest.approx(1.0)
+    late = {r["agency_code"]: r["value"] for r in fired["alert cityops-on-time-low"]}
+    assert late[LATE_AGENCY] < 0
+    assert {r["agency_code"] for r in fired["alert cityops-dossier-overdue"] if r["value"] > 0} == {
+        "SXD"
+    }
+    drop = {r["agency_code"]: r["value"] for r in fired["alert cityops-satisfaction-drop"]}
+    assert drop[LATE_AGENCY] == pytest.approx(1.0)
+    silent = fired["alert cityops-source-silent"]
+    assert silent and all(r["value"] >= 3600 for r in silent)
+    assert [r["severity"] for r in fired["alert cityops-stream-alerts"]] == ["critical"]

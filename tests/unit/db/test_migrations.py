@@ -1,0 +1,75 @@
+"""Migration files and their bookkeeping, without a server."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityops.db.migrate import (
+    AppliedMigration,
+    Migration,
+    MigrationError,
+    check_history,
+    discover,
+    render,
+    split_statements,
+)
+from cityops.db.sqltext import identifier, literal
+from cityops.db.tables import TABLES, VIEWS
+
+
+def test_every_shipped_migration_renders_and_splits() -> None:
+    migrations = discover()
+    assert [m.version for m in migrations] == sorted(m.version for m in migrations)
+    text = "\n".join(";\n".join(m.statements("cityops")) for m in migrations)
+    assert "{" not in text  # no template name left unfilled
+    for table in TABLES:
+        assert f"CREATE TABLE IF NOT EXISTS cityops.{table.name}\n" in text
+    for view in VIEWS:
+        if view != "v_business_registration" or f"cityops.{view} AS" in text:
+            assert f"CREATE VIEW cityops.{view} AS" in text
+
+
+def test_unknown_template_name_is_refused() -> None:
+    with pytest.raises(MigrationError, match="dosier_events"):
+        render("SELECT * FROM {db}.{dosier_events}", "cityops")
+
+
+def test_database_name_must_be_an_identifier() -> None:
+    with pytest.raises(ValueError):
+        render("CREATE DATABASE {db}", "cityops; DROP DATABASE x")
+    assert identifier("cityops_t1") == "cityops_t1"
+
+
+def test_split_drops_comment_lines_and_empty_statements() -> None:
+    sql = "-- a comment; with a semicolon\nCREATE TABLE a (x UInt8) ENGINE = Memory;\n\n;SELECT 1;"
+    assert split_statements(sql) == ["CREATE TABLE a (x UInt8) ENGINE = Memory", "SELECT 1"]
+
+
+def _record(m: Migration, checksum: str | None = None) -> AppliedMigration:
+    return AppliedMigration(m.version, m.name, checksum or m.checksum, "2025-01-01 00:00:00")
+
+
+def test_history_returns_pending_in_order() -> None:
+    one, two, three = (Migration(v, f"m{v}", f"SELECT {v}") for v in (1, 2, 3))
+    assert check_history([one, two, three], {1: _record(one)}) == [two, three]
+    assert check_history([one, two], {1: _record(one), 2: _record(two)}) == []
+
+
+def test_history_refuses_an_edited_applied_migration() -> None:
+    one = Migration(1, "m1", "SELECT 1")
+    with pytest.raises(MigrationError, match="changed after it was applied"):
+        check_history([one], {1: _record(one, checksum="0" * 64)})
+
+
+def test_history_refuses_a_database_newer_than_the_code() -> None:
+    one, two = Migration(1, "m1", "SELECT 1"), Migration(2, "m2", "SELECT 2")
+    with pytest.raises(MigrationError, match="002_m2"):
+        check_history([one], {1: _record(one), 2: _record(two)})
+
+
+def test_literals_escape_quotes_and_render_instants() -> None:
+    from datetime import UTC, datetime
+
+    assert literal("it's \\ ok") == "'it\\'s \\\\ ok'"
+    assert literal(None) == "NULL"
+    assert literal(datetime(1970, 1, 1, 0, 1, tzinfo=UTC)) == "toDateTime(60)"
