@@ -6,6 +6,7 @@ acknowledged here survives a broker restart and is written once per send.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -79,10 +80,8 @@ def delete_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
         present = set(admin.list_topics())
         doomed = [n for n in names if n in present]
         if doomed:
-            try:
+            with contextlib.suppress(UnknownTopicOrPartitionError):
                 admin.delete_topics(doomed)
-            except UnknownTopicOrPartitionError:
-                pass
     finally:
         admin.close()
 

@@ -8,6 +8,7 @@ the native port the workers use.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 HEALTH_TOPIC = "cityops.health"
@@ -20,10 +21,8 @@ def check_kafka(bootstrap: str) -> None:
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     try:
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):
             admin.create_topics([NewTopic(HEALTH_TOPIC, 1, 1)])
-        except TopicAlreadyExistsError:
-            pass
         if HEALTH_TOPIC not in admin.list_topics():
             raise RuntimeError(f"{HEALTH_TOPIC} not listed")
     finally:

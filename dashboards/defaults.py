@@ -20,7 +20,9 @@ DATASOURCE_TYPE = "grafana-clickhouse-datasource"
 DATASOURCE_NAME = "cityops ClickHouse"
 DATASOURCE: Json = {"type": DATASOURCE_TYPE, "uid": DATASOURCE_UID}
 #: The ClickHouse plugin release the queries are written for (and compose installs).
-PLUGIN_VERSION = "4.10.1"
+PLUGIN_VERSION = "4.5.1"
+#: The Grafana release the dashboards target (and compose runs).
+GRAFANA_VERSION = "11.6.1"
 
 SCHEMA_VERSION = 39
 DASHBOARD_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -118,7 +120,7 @@ def _panel(
         "options": options,
         "transparent": False,
         "transformations": [],
-        "pluginVersion": "11.6.0",
+        "pluginVersion": GRAFANA_VERSION,
         # Not part of Grafana's model: the assembler turns it into gridPos and drops it.
         "gridPos": {"x": 0, "y": 0, "w": width, "h": height},
     }

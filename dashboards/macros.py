@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 
 ALL = "$__all"
 
-_FUNCTION = re.compile(r"\$__(\w+)\(([^()]*)\)")
+#: A macro call; its arguments may hold one level of parentheses, e.g. `f(col)`.
+_FUNCTION = re.compile(r"\$__(\w+)\(((?:[^()]|\([^()]*\))*)\)")
 _BARE = re.compile(r"\$__(\w+)")
 _VARIABLE = re.compile(r"\$\{(\w+)(?::(\w+))?\}|\$(\w+)")
 

@@ -31,16 +31,27 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
     from streams.sink.clickhouse import ClickHouseSink
 
     settings = setup(config)
-    sink = ClickHouseSink(settings.clickhouse, max_rows=settings.streams.batch_max_rows,
-                          max_age=settings.streams.batch_max_seconds)
+    sink = ClickHouseSink.from_settings(
+        settings.clickhouse,
+        max_rows=settings.streams.batch_max_rows,
+        max_age=settings.streams.batch_max_seconds,
+    )
     ctx = create_app(settings, sink, web_port=web_port)
     log.info(
         "worker %s starting: app %s, broker %s, ClickHouse %s/%s, http://127.0.0.1:%d/metrics",
-        os.getpid(), ctx.app.conf.id, settings.kafka.bootstrap_servers,
-        settings.clickhouse.host, settings.clickhouse.database, web_port,
+        os.getpid(),
+        ctx.app.conf.id,
+        settings.kafka.bootstrap_servers,
+        settings.clickhouse.host,
+        settings.clickhouse.database,
+        web_port,
     )
-    worker = faust.Worker(ctx.app, loglevel=settings.log_level.lower().replace("warning", "warn"),
-                          quiet=True, logfile=None)
+    worker = faust.Worker(
+        ctx.app,
+        loglevel=settings.log_level.lower().replace("warning", "warn"),
+        quiet=True,
+        logfile=None,
+    )
     try:
         worker.execute_from_commandline()
     finally:
@@ -49,10 +60,18 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
 
 def worker(
     config: ConfigOption = None,
-    workers: Annotated[int, typer.Option("--workers", "-n", min=1, max=64,
-                                         help="Worker processes; partitions spread over them.")] = 1,
-    web_port: Annotated[int, typer.Option(help="HTTP port of the first worker "
-                                          "(/health, /metrics); the next ones count up.")] = 6066,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", "-n", min=1, max=64, help="Worker processes; partitions spread over them."
+        ),
+    ] = 1,
+    web_port: Annotated[
+        int,
+        typer.Option(
+            help="HTTP port of the first worker (/health, /metrics); the next ones count up."
+        ),
+    ] = 6066,
 ) -> None:
     """Run N stream workers: Kafka -> state, KPIs and alerts -> ClickHouse.
 
@@ -98,7 +117,8 @@ def kpi(
         SELECT a.agency_code, a.received, a.online_received, a.resolved, a.resolved_on_time,
                a.avg_processing_hours, o.open, o.overdue, p.succeeded, p.cashless_succeeded,
                p.amount_vnd, r.ratings, r.satisfied_ratings
-        FROM (SELECT agency_code, sum(received) AS received, sum(online_received) AS online_received,
+        FROM (SELECT agency_code, sum(received) AS received,
+                     sum(online_received) AS online_received,
                      sum(resolved) AS resolved, sum(resolved_on_time) AS resolved_on_time,
                      if(sum(resolved) = 0, 0, sum(avg_processing_hours * resolved) / sum(resolved))
                        AS avg_processing_hours
@@ -106,7 +126,8 @@ def kpi(
         LEFT JOIN (SELECT agency_code, count() AS open, sum(is_overdue) AS overdue
                    FROM {db}.{V_DOSSIER_OPEN} GROUP BY agency_code) AS o USING agency_code
         LEFT JOIN (SELECT agency_code, sum(succeeded) AS succeeded,
-                          sum(cashless_succeeded) AS cashless_succeeded, sum(amount_vnd) AS amount_vnd
+                          sum(cashless_succeeded) AS cashless_succeeded,
+                          sum(amount_vnd) AS amount_vnd
                    FROM {db}.{V_PAYMENT_DAILY} WHERE day = toDate('{target}')
                    GROUP BY agency_code) AS p USING agency_code
         LEFT JOIN (SELECT agency_code, sum(ratings) AS ratings,
@@ -117,13 +138,36 @@ def kpi(
     """
     rows = client.execute(query)
     table = Table(title=f"cityops KPIs, {target} (Asia/Ho_Chi_Minh)")
-    for column in ("agency", "received", "online %", "resolved", "on time %", "avg h",
-                   "open", "overdue", "paid", "cashless %", "VND", "ratings", "satisfied %"):
+    for column in (
+        "agency",
+        "received",
+        "online %",
+        "resolved",
+        "on time %",
+        "avg h",
+        "open",
+        "overdue",
+        "paid",
+        "cashless %",
+        "VND",
+        "ratings",
+        "satisfied %",
+    ):
         table.add_column(column, justify="right" if column != "agency" else "left")
-    for (agency, rec, onl, res, ont, avg, opn, ovd, paid, cashless, amount, rat, sat) in rows:
+    for agency, rec, onl, res, ont, avg, opn, ovd, paid, cashless, amount, rat, sat in rows:
         table.add_row(
-            agency, str(rec), _pct(onl, rec), str(res), _pct(ont, res), f"{avg:.1f}",
-            str(opn), str(ovd), str(paid), _pct(cashless, paid), f"{amount:,}", str(rat),
+            agency,
+            str(rec),
+            _pct(onl, rec),
+            str(res),
+            _pct(ont, res),
+            f"{avg:.1f}",
+            str(opn),
+            str(ovd),
+            str(paid),
+            _pct(cashless, paid),
+            f"{amount:,}",
+            str(rat),
             _pct(sat, rat),
         )
     Console().print(table)

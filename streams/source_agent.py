@@ -42,13 +42,11 @@ def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
             fact = signal(model)
             if fact is not None:
                 await signals_topic.send(key=b"s", value=fact)
-        ctx.sink.add(table, rows)
+        ctx.sink.extend(table, rows)
         for source, occurred in last_seen.items():
             await signals_topic.send(key=b"s", value=seen_signal(source, occurred))
 
     async def agent(stream):  # type: ignore[no-untyped-def]
         await consume_in_batches(ctx, stream, handle)
 
-    ctx.app.agent(ctx.topic(spec), name=f"{ctx.settings.streams.app_id}.{spec.model.family}")(
-        agent
-    )
+    ctx.app.agent(ctx.topic(spec), name=f"{ctx.settings.streams.app_id}.{spec.model.family}")(agent)

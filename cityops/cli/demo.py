@@ -44,8 +44,9 @@ def _query(client: Any, sql: str) -> list[tuple[Any, ...]]:
         return []
 
 
-def render(settings: Settings, consumer: Any, client: Any, started: float,
-           previous: dict[str, int]) -> tuple[Group, dict[str, int]]:
+def render(
+    settings: Settings, consumer: Any, client: Any, started: float, previous: dict[str, int]
+) -> tuple[Group, dict[str, int]]:
     from cityops.db.tables import V_ALERTS, V_DOSSIER_DAILY, V_DOSSIER_OPEN, V_PAYMENT_DAILY
 
     db = settings.clickhouse.database
@@ -54,10 +55,21 @@ def render(settings: Settings, consumer: Any, client: Any, started: float,
     for topic, count in offsets.items():
         flow.add_row(topic, f"{count:,}", f"+{count - previous.get(topic, count):,}")
 
-    kpis = Table("agency", "received", "resolved", "on time", "open", "overdue", "cashless",
-                 title="Today (Asia/Ho_Chi_Minh), from the read API")
-    rows = _query(client, f"""
-        SELECT d.agency_code, d.received, d.resolved, d.on_time, o.open, o.overdue, p.cashless, p.paid
+    kpis = Table(
+        "agency",
+        "received",
+        "resolved",
+        "on time",
+        "open",
+        "overdue",
+        "cashless",
+        title="Today (Asia/Ho_Chi_Minh), from the read API",
+    )
+    rows = _query(
+        client,
+        f"""
+        SELECT d.agency_code, d.received, d.resolved, d.on_time, o.open, o.overdue,
+               p.cashless, p.paid
         FROM (SELECT agency_code, sum(received) AS received, sum(resolved) AS resolved,
                      sum(resolved_on_time) AS on_time FROM {db}.{V_DOSSIER_DAILY}
               WHERE day = toDate(toTimeZone(now(), 'Asia/Ho_Chi_Minh')) GROUP BY agency_code) AS d
@@ -67,16 +79,26 @@ def render(settings: Settings, consumer: Any, client: Any, started: float,
                    FROM {db}.{V_PAYMENT_DAILY}
                    WHERE day = toDate(toTimeZone(now(), 'Asia/Ho_Chi_Minh'))
                    GROUP BY agency_code) AS p USING agency_code
-        ORDER BY d.received DESC LIMIT 12""")
+        ORDER BY d.received DESC LIMIT 12""",
+    )
     for agency, received, resolved, on_time, open_, overdue, cashless, paid in rows:
-        kpis.add_row(agency, str(received), str(resolved),
-                     f"{on_time / resolved:.0%}" if resolved else "-", str(open_), str(overdue),
-                     f"{cashless / paid:.0%}" if paid else "-")
+        kpis.add_row(
+            agency,
+            str(received),
+            str(resolved),
+            f"{on_time / resolved:.0%}" if resolved else "-",
+            str(open_),
+            str(overdue),
+            f"{cashless / paid:.0%}" if paid else "-",
+        )
 
     alerts = Table("state", "kind", "subject", "message", title="Latest alerts")
-    for state, kind, subject, message in _query(client, f"""
+    for state, kind, subject, message in _query(
+        client,
+        f"""
             SELECT state, kind, subject, message FROM {db}.{V_ALERTS}
-            ORDER BY greatest(opened_at, ifNull(resolved_at, opened_at)) DESC LIMIT 8"""):
+            ORDER BY greatest(opened_at, ifNull(resolved_at, opened_at)) DESC LIMIT 8""",
+    ):
         style = "red" if state == "firing" else "green"
         alerts.add_row(f"[{style}]{state}[/]", kind, subject, message[:70])
     footer = f"running {time.monotonic() - started:,.0f}s - Ctrl-C stops everything cleanly"
@@ -106,11 +128,14 @@ def demo(
     if config:
         base += ["--config", str(config)]
     children = {
-        "worker": subprocess.Popen([*base, "worker"], stdout=(logs / "worker.log").open("ab"),
-                                   stderr=subprocess.STDOUT),
+        "worker": subprocess.Popen(
+            [*base, "worker"], stdout=(logs / "worker.log").open("ab"), stderr=subprocess.STDOUT
+        ),
         "simulator": subprocess.Popen(
             [*base, "simulate", "--live", "--speedup", str(speedup), "--scale", str(scale)],
-            stdout=(logs / "simulator.log").open("ab"), stderr=subprocess.STDOUT),
+            stdout=(logs / "simulator.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        ),
     }
     consumer = make_consumer(settings.kafka)
     started = time.monotonic()
@@ -139,5 +164,7 @@ def demo(
                     child.wait(60)
                 except subprocess.TimeoutExpired:
                     child.kill()
-            console.print(f"{name} stopped (exit {child.returncode}), log: {logs / (name + '.log')}")
+            console.print(
+                f"{name} stopped (exit {child.returncode}), log: {logs / (name + '.log')}"
+            )
         consumer.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import typer
 
 import streams.cli as streams_cli
-
 from cityops.cli import contract, demo, stack
 from cityops.db import cli as db_cli
 from connectors import cli as connectors_cli

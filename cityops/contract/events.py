@@ -130,7 +130,6 @@ class DossierEvent(Envelope):
     resolved_at: Timestamp | None = None
 
 
-
 class PaymentEvent(Envelope):
     """A fee payment through the national payment platform or at the desk."""
 
@@ -148,7 +147,6 @@ class PaymentEvent(Envelope):
     area_code: Code
     provider: Annotated[str, Field(max_length=64)] = ""
     failure_reason: Annotated[str, Field(max_length=512)] | None = None
-
 
     @property
     def cashless(self) -> bool:
@@ -168,7 +166,6 @@ class PortalEvent(Envelope):
     agency_code: Code | None = None
     rating: Annotated[int, Field(ge=1, le=5)] | None = None
     device: Device
-
 
     @model_validator(mode="after")
     def _rating_only_on_ratings(self) -> PortalEvent:
@@ -197,7 +194,6 @@ class AlertEvent(Envelope):
     message_en: Annotated[str, Field(max_length=2048)] = ""
     opened_at: Timestamp
     resolved_at: Timestamp | None = None
-
 
     @staticmethod
     def make_id(kind: AlertKind | str, subject: str) -> str:

@@ -35,14 +35,14 @@ class Pacer:
         self.stop = stop or threading.Event()
         self.clock = clock
         self._started = clock()
-        self._count = 0
+        self.count = 0
 
     def delay(self, occurred_at: datetime) -> float:
         """Seconds to wait before emitting an event of this time (0: emit now)."""
         now = self.clock() - self._started
         wait = 0.0
         if self.rate is not None:
-            wait = max(wait, self._count / self.rate - now)
+            wait = max(wait, self.count / self.rate - now)
         if self.speedup is not None:
             if self.anchor is None:
                 self.anchor = occurred_at
@@ -53,7 +53,7 @@ class Pacer:
     def wait(self, occurred_at: datetime) -> bool:
         """Sleep until the event is due; False when asked to stop meanwhile."""
         wait = self.delay(occurred_at)
-        self._count += 1
+        self.count += 1
         if wait > 0:
             return not self.stop.wait(wait)
         return not self.stop.is_set()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cityops.contract import AlertState, Severity
+from cityops.contract import SOURCE_TOPICS, AlertState, Severity
 from cityops.db.tables import (
     PAYMENT_EVENTS,
     REF_AGENCIES,
@@ -88,7 +88,7 @@ def _rules() -> list[Rule]:
             sql=f"""
                 SELECT agency_code, on_time_rate - on_time_target AS value
                 FROM (
-                    SELECT agency_code, sum({on_time.denominator}) AS resolved,
+                    SELECT agency_code, sum({on_time.denominator}) AS n_resolved,
                            {ratio(on_time.numerator, on_time.denominator)} AS on_time_rate
                     FROM {V_DOSSIER_DAILY}
                     WHERE day >= {TODAY} - 6
@@ -96,7 +96,7 @@ def _rules() -> list[Rule]:
                 ) AS t ANY INNER JOIN (
                     SELECT agency_code, on_time_target FROM {REF_AGENCIES.name}
                 ) AS a USING (agency_code)
-                WHERE resolved >= {targets.MIN_SAMPLE} AND isNotNull(on_time_rate)
+                WHERE n_resolved >= {targets.MIN_SAMPLE} AND isNotNull(on_time_rate)
                 """,
             evaluator="lt",
             threshold=0,
@@ -149,7 +149,7 @@ def _rules() -> list[Rule]:
                        toFloat64(dateDiff('second', ifNull(last_ingested_at, toDateTime(0)),
                                           now())) AS value
                 FROM {V_PIPELINE_HEALTH}
-                WHERE source != ''
+                WHERE source != '' AND topic IN ({", ".join(f"'{s.base}'" for s in SOURCE_TOPICS)})
                 """,
             evaluator="gt",
             threshold=targets.SOURCE_SILENT_AFTER_S,

@@ -136,8 +136,8 @@ def processing_hours_trend(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def worst_agencies(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
     inner = f"""
-        SELECT agency_code, sum(received) AS received, sum(resolved) AS resolved,
-               sum(resolved_late) AS late,
+        SELECT agency_code, sum(received) AS n_received, sum(resolved) AS n_resolved,
+               sum(resolved_late) AS n_late,
                {ratio(ON_TIME.numerator, ON_TIME.denominator)} AS on_time_rate
         FROM {V_DOSSIER_DAILY}
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
@@ -147,10 +147,11 @@ def worst_agencies(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
         "Agencies with the lowest on-time rate over the time range, against their own "
         "target (ref_agencies.on_time_target); 'late' counts dossiers resolved after due.",
         f"""
-        SELECT if(agency_name = '', agency_code, agency_name) AS agency, received, resolved,
-               late, on_time_rate, on_time_target AS target
+        SELECT if(agency_name = '', agency_code, agency_name) AS agency,
+               n_received AS received, n_resolved AS resolved, n_late AS late, on_time_rate,
+               on_time_target AS target
         FROM {agency_names(inner)}
-        WHERE resolved > 0
+        WHERE n_resolved > 0
         ORDER BY on_time_rate ASC, late DESC
         LIMIT {limit}
         """,
@@ -160,7 +161,7 @@ def worst_agencies(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
 
 def worst_areas(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
     inner = f"""
-        SELECT area_code, sum(received) AS received, sum(resolved) AS resolved,
+        SELECT area_code, sum(received) AS n_received, sum(resolved) AS n_resolved,
                {ratio(ON_TIME.numerator, ON_TIME.denominator)} AS on_time_rate,
                {ratio('online_received', 'received')} AS online_share
         FROM {V_DOSSIER_DAILY}
@@ -170,10 +171,10 @@ def worst_areas(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
         "Areas by on-time rate",
         "Local units (district / commune) with the lowest on-time rate over the time range.",
         f"""
-        SELECT if(area_name = '', area_code, area_name) AS area, received, resolved,
-               on_time_rate, online_share
+        SELECT if(area_name = '', area_code, area_name) AS area, n_received AS received,
+               n_resolved AS resolved, on_time_rate, online_share
         FROM {area_names(inner)}
-        WHERE resolved > 0
+        WHERE n_resolved > 0
         ORDER BY on_time_rate ASC
         LIMIT {limit}
         """,

@@ -27,7 +27,7 @@ def register(ctx: Context) -> None:
                 continue
             assert isinstance(model, AlertEvent)
             rows.append(alert_row(model))
-        ctx.sink.add(ALERTS_TABLE, rows)
+        ctx.sink.extend(ALERTS_TABLE, rows)
 
     async def agent(stream):  # type: ignore[no-untyped-def]
         await consume_in_batches(ctx, stream, handle)

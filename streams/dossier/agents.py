@@ -88,14 +88,14 @@ def register(ctx: Context) -> None:
             touched[model.dossier_id] = state
             if model.status == DossierStatus.RESOLVED and state.first_resolved_id != was_resolved:
                 await ctx.signals_topic().send(key=b"s", value=on_time_signal(state))
-        ctx.sink.add(DOSSIER_EVENTS, raw_rows)
+        ctx.sink.extend(DOSSIER_EVENTS, raw_rows)
         state_rows = []
         for dossier_id, state in touched.items():
             await emit(state, evaluate(state, now, cfg.due_soon_working_days))
             table[dossier_id] = state.to_dict()
             state_rows.append(state_row(state, now))
             schedule(state)
-        ctx.sink.add(DOSSIER_STATE, state_rows)
+        ctx.sink.extend(DOSSIER_STATE, state_rows)
         for source, occurred in last_seen.items():
             await ctx.signals_topic().send(key=b"s", value=seen_signal(source, occurred))
 
@@ -111,7 +111,7 @@ def register(ctx: Context) -> None:
     async def deadlines() -> None:
         if rebuild["needed"]:
             heap.clear()
-            for key, value in table.items():
+            for _key, value in table.items():
                 if value:
                     schedule(DossierState.from_dict(value))
             rebuild["needed"] = False
@@ -149,7 +149,9 @@ async def _prune_closed(table, before: datetime) -> None:  # type: ignore[no-unt
     doomed = [
         key
         for key, value in table.items()
-        if value and value.get("closed_at") is not None and value["closed_at"] < cutoff
+        if value
+        and value.get("closed_at") is not None
+        and value["closed_at"] < cutoff
         and not value.get("firing")
     ]
     for key in doomed[:10_000]:

@@ -62,9 +62,7 @@ def evaluate(state: DossierState, now: datetime, lead_working_days: float) -> li
         if kind in wanted and wanted[kind][0] == opened_ms:
             continue
         resolved_ms = state.closed_at if state.closed_at is not None else now_ms
-        severity = (
-            Severity.CRITICAL if kind == AlertKind.DOSSIER_OVERDUE else Severity.WARNING
-        )
+        severity = Severity.CRITICAL if kind == AlertKind.DOSSIER_OVERDUE else Severity.WARNING
         changes.append(AlertChange(kind, AlertState.RESOLVED, severity, opened_ms, resolved_ms))
         del state.firing[kind_value]
     for kind, (opened_ms, severity) in wanted.items():

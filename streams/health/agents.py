@@ -34,12 +34,15 @@ def register(ctx: Context) -> None:
             except ValidationError as exc:
                 # A dead letter that is itself malformed is kept as one, never dropped.
                 record = DeadLetter(
-                    source="unknown", reason=f"malformed dead letter: {exc.errors()[:1]}",
-                    original_b64="", original_text=(event.value or b"").decode(errors="replace"),
-                    at=datetime.now(UTC), stage="worker",
+                    source="unknown",
+                    reason=f"malformed dead letter: {exc.errors()[:1]}",
+                    original_b64="",
+                    original_text=(event.value or b"").decode(errors="replace"),
+                    at=datetime.now(UTC),
+                    stage="worker",
                 )
             rows.append(deadletter_row(record))
-        ctx.sink.add(DEADLETTERS, rows)
+        ctx.sink.extend(DEADLETTERS, rows)
 
     async def agent(stream):  # type: ignore[no-untyped-def]
         await consume_in_batches(ctx, stream, handle)
@@ -56,7 +59,7 @@ def register(ctx: Context) -> None:
             return
         for row in rows:
             ctx.metrics.lag[(row[1], row[2])] = row[3]
-        ctx.sink.add(CONSUMER_LAG, rows)
+        ctx.sink.extend(CONSUMER_LAG, rows)
 
     @app.page("/health")
     class Health(View):

@@ -31,24 +31,36 @@ def rules_for(ctx: Context) -> dict[str, RateRule | dict[str, RateRule]]:
     reference = load_reference(ctx.settings.reference_dir)
     on_time = {
         code: RateRule(
-            AlertKind.ON_TIME_RATE_LOW, Severity.WARNING, True,
-            round(1 - agency.on_time_target, 6), cfg.on_time_min_resolved,
+            AlertKind.ON_TIME_RATE_LOW,
+            Severity.WARNING,
+            True,
+            round(1 - agency.on_time_target, 6),
+            cfg.on_time_min_resolved,
         )
         for code, agency in reference.agencies.items()
     }
     return {
         AlertKind.PAYMENT_FAILURE_SPIKE.value: RateRule(
-            AlertKind.PAYMENT_FAILURE_SPIKE, Severity.CRITICAL, True,
-            cfg.payment_failure_rate, cfg.payment_min_attempts,
+            AlertKind.PAYMENT_FAILURE_SPIKE,
+            Severity.CRITICAL,
+            True,
+            cfg.payment_failure_rate,
+            cfg.payment_min_attempts,
         ),
         AlertKind.SATISFACTION_LOW.value: RateRule(
-            AlertKind.SATISFACTION_LOW, Severity.WARNING, True,
-            round(1 - cfg.satisfaction_floor, 6), cfg.satisfaction_min_ratings,
+            AlertKind.SATISFACTION_LOW,
+            Severity.WARNING,
+            True,
+            round(1 - cfg.satisfaction_floor, 6),
+            cfg.satisfaction_min_ratings,
         ),
         AlertKind.ON_TIME_RATE_LOW.value: on_time,
         "default_on_time": RateRule(
-            AlertKind.ON_TIME_RATE_LOW, Severity.WARNING, True,
-            round(1 - cfg.default_on_time_target, 6), cfg.on_time_min_resolved,
+            AlertKind.ON_TIME_RATE_LOW,
+            Severity.WARNING,
+            True,
+            round(1 - cfg.default_on_time_target, 6),
+            cfg.on_time_min_resolved,
         ),
     }
 
@@ -58,11 +70,17 @@ def register(ctx: Context) -> None:
     cfg = ctx.settings.streams
     rules = rules_for(ctx)
     windows = app.Table(
-        "rate-windows", default=None, partitions=1, use_partitioner=True,
+        "rate-windows",
+        default=None,
+        partitions=1,
+        use_partitioner=True,
         help="Rolling minute buckets per alert rule and subject.",
     )
     seen = app.Table(
-        "source-seen", default=None, partitions=1, use_partitioner=True,
+        "source-seen",
+        default=None,
+        partitions=1,
+        use_partitioner=True,
         help="Last event time per source, for source_silent.",
     )
 
@@ -157,7 +175,10 @@ async def _seen(seen, signal: dict[str, Any], ctx: Context) -> None:  # type: ig
 
 
 async def _silent_alert(
-    ctx: Context, source: str, entry: dict[str, Any], state: AlertState,
+    ctx: Context,
+    source: str,
+    entry: dict[str, Any],
+    state: AlertState,
     resolved_at: datetime | None,
 ) -> None:
     minutes = ctx.settings.streams.source_silent_minutes

@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
+from cityops.contract import DOSSIER
 from cityops.db import tables as t
 from cityops.db.migrate import load_reference, migrate
-from cityops.db.sqltext import values
 from cityops.reference import load_reference as read_reference
 from cityops.settings import REFERENCE_DIR
 
 FAILING_PROVIDER = "vnpay"
+QUIET_SOURCE = "egov-dossier-namdinh"
 LATE_AGENCY = "STP"
 
 
@@ -119,7 +120,7 @@ def sample_rows(now: datetime) -> dict[t.TableSpec, list[tuple[Any, ...]]]:
     events = [
         row(
             t.DOSSIER_EVENTS, now, event_id="E1", event_type="dossier.received",
-            occurred_at=quiet, source="egov-dossier-namdinh", dossier_id="DSXD001",
+            occurred_at=quiet, source=QUIET_SOURCE, dossier_id="DSXD001",
             status="received", agency_code="SXD", area_code="356", ingested_at=quiet,
         )
     ]
@@ -135,7 +136,7 @@ def sample_rows(now: datetime) -> dict[t.TableSpec, list[tuple[Any, ...]]]:
     deadletters = [
         row(
             t.DEADLETTERS, now, source="egov-dossier-namdinh", reason="unknown status 11",
-            stage="connector", topic=t.DOSSIER_EVENTS.name, at=now - minute,
+            stage="connector", topic=DOSSIER.base, at=now - minute,
             original="{}", ingested_at=now,
         )
     ]
@@ -161,7 +162,8 @@ def load_sample(client: Any, database: str, now: datetime) -> None:
     migrate(client, database)
     load_reference(client, database, read_reference(REFERENCE_DIR))
     for spec, rows in sample_rows(now).items():
-        client.execute(f"{spec.insert_sql(database)} {values(rows)}")
+        # Row tuples, not inline VALUES: ClickHouse 18.16 stalls on inline VALUES over TCP.
+        client.execute(spec.insert_sql(database), rows)
 
 
 @pytest.fixture

@@ -166,3 +166,12 @@ def test_pipeline_health_per_source_and_topic(backend: Backend) -> None:
         ],
         key=repr,
     )
+
+
+def test_business_registration_lists_resolved_dkdn_dossiers(backend: Backend) -> None:
+    load_crafted(backend)
+    rows = select(
+        backend,
+        "SELECT dossier_id, day, processing_hours, within_due FROM {db}.v_business_registration",
+    )
+    assert rows == [("D1", D6, 24.0, 1), ("D2", D6, 40.0, 1), ("D5", D5, 4.0, 0)]

@@ -7,7 +7,7 @@ import signal
 from datetime import UTC, date, datetime, timedelta
 
 from cityops.contract import DossierEvent
-from cityops.db.reconcile import compare
+from cityops.db.reconcile import reconcile
 from cityops.db.tables import DEADLETTERS, V_ALERTS, V_DOSSIER_DAILY, V_DOSSIER_OPEN
 from cityops.kafka import make_producer
 from connectors.simulator import generate
@@ -36,8 +36,10 @@ def test_duplicated_shuffled_day_reconciles(pipeline_settings, start_worker, ch)
     worker = start_worker()
     wait_until(lambda: _settled(ch, database, events), timeout=180, every=1)
 
-    assert compare(ch, database) == {}, worker.log_tail()
-    received = {e.dossier_id for e in events if isinstance(e, DossierEvent) and e.status == "received"}
+    assert reconcile(ch, database) == [], worker.log_tail()
+    received = {
+        e.dossier_id for e in events if isinstance(e, DossierEvent) and e.status == "received"
+    }
     total = ch.execute(f"SELECT sum(received) FROM {database}.{V_DOSSIER_DAILY}")[0][0]
     assert total == len(received)
 
@@ -53,27 +55,32 @@ def test_worker_killed_mid_stream_counts_nothing_twice(pipeline_settings, start_
     publish(pipeline_settings, events[half:] + events[: half // 2])  # the rest, plus replays
     start_worker()
     wait_until(lambda: _settled(ch, database, events), timeout=180, every=1)
-    assert compare(ch, database) == {}
+    assert reconcile(ch, database) == []
 
 
 def test_overdue_alert_fires_then_resolves(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]
     database = pipeline_settings.clickhouse.database
     worker = start_worker()
     template = next(
-        e for e in generate(day=DAY, hours=24, scale=0.02, seed=3)
+        e
+        for e in generate(day=DAY, hours=24, scale=0.02, seed=3)
         if isinstance(e, DossierEvent) and e.status == "received"
     )
     now = datetime.now(UTC)
     received = template.model_copy(
-        update={"event_id": "overdue-test-received", "dossier_id": "OVERDUE-1",
-                "occurred_at": now, "received_at": now, "due_at": now + timedelta(seconds=5)}
+        update={
+            "event_id": "overdue-test-received",
+            "dossier_id": "OVERDUE-1",
+            "occurred_at": now,
+            "received_at": now,
+            "due_at": now + timedelta(seconds=5),
+        }
     )
     publish(pipeline_settings, [received])
 
     def alert_state() -> str | None:
         rows = ch.execute(
-            f"SELECT state FROM {database}.{V_ALERTS} "
-            "WHERE alert_id = 'dossier_overdue:OVERDUE-1'"
+            f"SELECT state FROM {database}.{V_ALERTS} WHERE alert_id = 'dossier_overdue:OVERDUE-1'"
         )
         return rows[0][0] if rows else None
 
@@ -85,16 +92,22 @@ def test_overdue_alert_fires_then_resolves(pipeline_settings, start_worker, ch) 
     assert open_row == [(1,)]
 
     resolved = received.model_copy(
-        update={"event_id": "overdue-test-resolved", "status": "resolved",
-                "event_type": "dossier.resolved", "occurred_at": datetime.now(UTC),
-                "resolved_at": datetime.now(UTC)}
+        update={
+            "event_id": "overdue-test-resolved",
+            "status": "resolved",
+            "event_type": "dossier.resolved",
+            "occurred_at": datetime.now(UTC),
+            "resolved_at": datetime.now(UTC),
+        }
     )
     publish(pipeline_settings, [resolved])
     wait_until(lambda: alert_state() == "resolved", timeout=60)
     assert worker.process is not None and worker.process.poll() is None
 
 
-def test_bad_record_is_dead_lettered_and_the_stream_goes_on(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_record_is_dead_lettered_and_the_stream_goes_on(
+    pipeline_settings, start_worker, ch
+) -> None:  # type: ignore[no-untyped-def]
     from cityops.contract import DOSSIER
 
     database = pipeline_settings.clickhouse.database
@@ -105,8 +118,7 @@ def test_bad_record_is_dead_lettered_and_the_stream_goes_on(pipeline_settings, s
     producer.close()
     publish(pipeline_settings, good)
     worker = start_worker()
-    wait_until(lambda: stored_counts(ch, database) == expected_counts(good)
-               or None, timeout=120)
+    wait_until(lambda: stored_counts(ch, database) == expected_counts(good) or None, timeout=120)
     rows = wait_until(
         lambda: ch.execute(f"SELECT reason, original FROM {database}.{DEADLETTERS.name}"),
         timeout=60,

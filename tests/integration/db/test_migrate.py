@@ -1,0 +1,98 @@
+"""Migrations: idempotent, guarded against edits, and matching `cityops.db.tables`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from clickhouse_driver.errors import ServerException
+from typer.testing import CliRunner
+
+from cityops.cli.main import app
+from cityops.db import migrate
+from cityops.db.client import make_client
+from cityops.db.tables import REF_AGENCIES, REF_AREAS, REF_PROCEDURES, TABLES, VIEWS
+from cityops.reference import load_reference
+from cityops.settings import REFERENCE_DIR, Settings
+
+from .conftest import Backend
+
+
+def test_second_run_applies_nothing(backend: Backend) -> None:
+    assert migrate.migrate(backend.client, backend.database) == []
+    states = migrate.status(backend.client, backend.database)
+    assert states and all(record is not None for _, record in states)
+
+
+def test_an_applied_migration_that_changed_is_refused(backend: Backend) -> None:
+    edited = [
+        dataclasses.replace(m, text=m.text + "\n-- edited\n") if m.version == 1 else m
+        for m in migrate.discover()
+    ]
+    with pytest.raises(migrate.MigrationError, match="001_raw_events changed"):
+        migrate.migrate(backend.client, backend.database, edited)
+
+
+def test_tables_have_exactly_the_columns_of_tables_py(backend: Backend) -> None:
+    rows = backend.client.execute(
+        f"SELECT table, name, type FROM system.columns WHERE database = '{backend.database}'"
+    )
+    actual: dict[str, list[tuple[str, str]]] = {}
+    for table, name, type_ in rows:
+        actual.setdefault(table, []).append((name, type_))
+    for spec in TABLES:
+        assert actual[spec.name] == [(c.name, c.type) for c in spec.columns], spec.name
+    assert set(VIEWS) <= set(actual)
+
+
+def test_reference_load_replaces_contents(backend: Backend) -> None:
+    reference = load_reference(REFERENCE_DIR)
+    expected = {
+        REF_AREAS.name: len(reference.areas),
+        REF_AGENCIES.name: len(reference.agencies),
+        REF_PROCEDURES.name: len(reference.procedures),
+    }
+    for _ in range(2):  # a reload must not append
+        assert migrate.load_reference(backend.client, backend.database, reference) == expected
+        for table, count in expected.items():
+            assert backend.client.execute(f"SELECT count() FROM {backend.database}.{table}") == [
+                (count,)
+            ]
+    code, target = next(iter(reference.agencies.values())).agency_code, None
+    target = backend.client.execute(
+        f"SELECT on_time_target FROM {backend.database}.{REF_AGENCIES.name} "
+        f"WHERE agency_code = '{code}'"
+    )
+    assert target == [(reference.agencies[code].on_time_target,)]
+
+
+def test_cli_migrates_and_reports_status(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CITYOPS_CLICKHOUSE__DATABASE", settings.clickhouse.database)
+    runner = CliRunner()
+    first = runner.invoke(app, ["db", "migrate"])
+    assert first.exit_code == 0, first.output
+    assert "applied 001_raw_events" in first.output
+    second = runner.invoke(app, ["db", "migrate", "--no-reference"])
+    assert second.exit_code == 0 and "schema up to date" in second.output
+    status = runner.invoke(app, ["db", "status"])
+    assert status.exit_code == 0 and "pending" not in status.output
+
+
+def test_reader_reads_views_but_cannot_write(settings: Settings) -> None:
+    writer = make_client(settings.clickhouse)
+    migrate.migrate(writer, settings.clickhouse.database)
+    reader = make_client(settings.clickhouse, reader=True)
+    try:
+        for view in VIEWS:
+            if writer.execute(f"EXISTS TABLE {settings.clickhouse.database}.{view}") == [(1,)]:
+                reader.execute(f"SELECT * FROM {settings.clickhouse.database}.{view} LIMIT 1")
+        with pytest.raises(ServerException):
+            reader.execute(
+                f"INSERT INTO {settings.clickhouse.database}.{REF_AREAS.name} (area_code) "
+                "SELECT 'x'"
+            )
+    finally:
+        reader.disconnect()
+        writer.disconnect()
