@@ -50,4 +50,7 @@ test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers, ClickHouse ou
 schemas: setup ## Regenerate the contract's JSON Schema files
 	$(CITYOPS) contract schemas
 
-.PHONY: demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas
+dashboards: setup ## Render Grafana dashboards + provisioning into deploy/compose/grafana
+	$(CITYOPS) dashboards render
+
+.PHONY: demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards

@@ -40,7 +40,8 @@ def provision_command(
         str, typer.Option(envvar="CITYOPS_ALERT_WEBHOOK_URL", help="Duty officers' webhook.")
     ] = "",
     email: Annotated[
-        str, typer.Option(envvar="CITYOPS_ALERT_EMAIL", help="Operations mailbox(es), ';'-separated.")
+        str,
+        typer.Option(envvar="CITYOPS_ALERT_EMAIL", help="Operations mailbox(es), ';'-separated."),
     ] = "",
     config: ConfigOption = None,
 ) -> None:

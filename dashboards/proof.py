@@ -75,7 +75,9 @@ def is_numeric(ch_type: str) -> bool:
     return bool(_NUMERIC.match(ch_type))
 
 
-def shape_problems(kind: Kind, columns: Sequence[tuple[str, str]], rows: Sequence[object]) -> list[str]:
+def shape_problems(
+    kind: Kind, columns: Sequence[tuple[str, str]], rows: Sequence[object]
+) -> list[str]:
     """Why a result does not fit what reads it; empty when it fits.
 
     `columns` are (name, ClickHouse type) pairs as clickhouse-driver and chdb report them.

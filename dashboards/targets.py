@@ -35,13 +35,9 @@ class Indicator:
 
 
 #: 2.1 on time and early, 3.3 online dossiers, 5.4 satisfaction (contract read API columns).
-ON_TIME = Indicator(
-    "2.1", "On-time and early", "dossier", "resolved_on_time", "resolved", 20, 1.0
-)
+ON_TIME = Indicator("2.1", "On-time and early", "dossier", "resolved_on_time", "resolved", 20, 1.0)
 ONLINE = Indicator("3.3", "Online dossiers", "dossier", "online_received", "received", 22, 0.5)
-SATISFACTION = Indicator(
-    "5.4", "Satisfaction", "portal", "satisfied_ratings", "ratings", 18, 0.9
-)
+SATISFACTION = Indicator("5.4", "Satisfaction", "portal", "satisfied_ratings", "ratings", 18, 0.9)
 INDICATORS: tuple[Indicator, ...] = (ON_TIME, ONLINE, SATISFACTION)
 
 #: The most the computed indicators can score together; the wall scales scores to 100.

@@ -51,6 +51,10 @@ def create_app(settings: Settings, sink: object, *, web_port: int | None = None)
         datadir=str(datadir),
         autodiscover=False,
         stream_wait_empty=False,
+        # Bigger fetches and buffers: the agents batch thousands of records per flush.
+        broker_max_poll_records=5000,
+        stream_buffer_maxsize=20000,
+        consumer_max_fetch_size=8 * 1024 * 1024,
     )
     ctx = Context(settings=settings, app=app, sink=sink)
     for domain in DOMAINS:

@@ -93,15 +93,29 @@ BatchHandler = Callable[[Sequence[EventT]], Awaitable[None]]
 async def consume_in_batches(ctx: Context, stream: StreamT, handle: BatchHandler) -> None:
     """Batch, write, then acknowledge: offsets advance only after ClickHouse has the rows.
 
-    `noack_take` leaves acking to us; if the flush never succeeds (ClickHouse down and the
-    worker stopped) nothing is acked, so the records are read again after the restart and
-    the idempotent tables absorb the repeat.
+    `noack_take` leaves acking to us. A batch is acknowledged only once the flush that
+    carries its rows returned; meanwhile the next batch is already being processed, so the
+    database round trip overlaps with decoding instead of stalling it (one flush in flight at
+    a time keeps memory bounded). If the flush never succeeds (ClickHouse down and the worker
+    stopped) nothing is acked: the records are read again after the restart and the
+    idempotent tables absorb the repeat.
     """
     streams_cfg = ctx.settings.streams
-    async for batch in stream.noack_take(
-        streams_cfg.batch_max_rows, within=streams_cfg.batch_max_seconds
-    ):
-        await handle(batch)
+    in_flight: asyncio.Task[None] | None = None
+
+    async def flush_then_ack(events: list[EventT]) -> None:
         await ctx.flush()
-        for event in batch:
+        for event in events:
             await stream.ack(event)
+
+    try:
+        async for batch in stream.noack_take(
+            streams_cfg.batch_max_rows, within=streams_cfg.batch_max_seconds
+        ):
+            await handle(batch)
+            if in_flight is not None:
+                await in_flight
+            in_flight = asyncio.ensure_future(flush_then_ack(list(batch)))
+    finally:
+        if in_flight is not None and not in_flight.done():
+            await asyncio.shield(in_flight)

@@ -16,7 +16,7 @@ from cityops.contract import Envelope, TopicSpec
 from cityops.db.tables import RAW_TABLES
 from streams.codec import decode
 from streams.context import Context, consume_in_batches
-from streams.rates.signals import seen_signal
+from streams.rates.signals import SignalBatch
 from streams.sink.rows import raw_row
 
 SignalFn = Callable[[Any], dict[str, Any] | None]
@@ -27,8 +27,7 @@ def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
 
     async def handle(batch: Sequence[EventT]) -> None:
         rows = []
-        last_seen: dict[str, int] = {}
-        signals_topic = ctx.signals_topic()
+        signals = SignalBatch()
         for event in batch:
             model = decode(spec, event.value)
             if isinstance(model, str):
@@ -37,14 +36,11 @@ def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
             assert isinstance(model, Envelope)
             ctx.metrics.events_in[spec.base] += 1
             rows.append(raw_row(model, event.message.partition, event.message.offset)[1])
-            occurred = int(model.occurred_at.timestamp() * 1000)
-            last_seen[model.source] = max(last_seen.get(model.source, 0), occurred)
-            fact = signal(model)
-            if fact is not None:
-                await signals_topic.send(key=b"s", value=fact)
+            signals.saw(model.source, int(model.occurred_at.timestamp() * 1000))
+            signals.add(signal(model))
         ctx.sink.extend(table, rows)
-        for source, occurred in last_seen.items():
-            await signals_topic.send(key=b"s", value=seen_signal(source, occurred))
+        for message in signals.messages():
+            await ctx.signals_topic().send(key=b"s", value=message)
 
     async def agent(stream):  # type: ignore[no-untyped-def]
         await consume_in_batches(ctx, stream, handle)

@@ -258,9 +258,7 @@ def rule_queries(rule: Rule) -> list[d.Json]:
                 "refId": "C",
                 "type": "threshold",
                 "expression": "B",
-                "conditions": [
-                    {"evaluator": {"type": rule.evaluator, "params": [rule.threshold]}}
-                ],
+                "conditions": [{"evaluator": {"type": rule.evaluator, "params": [rule.threshold]}}],
             },
         },
     ]

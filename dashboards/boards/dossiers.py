@@ -39,6 +39,8 @@ def build() -> d.Json:
             dossier.overdue_now(SCOPE),
             portal.satisfaction_today(SCOPE),
             d.row("Over the time range"),
+            dossier.business_registration_days(SCOPE),
+            dossier.business_registration_within_due(SCOPE),
             dossier.flow(SCOPE),
             dossier.on_time_trend(SCOPE),
             dossier.processing_hours_trend(SCOPE),

@@ -9,9 +9,7 @@ from cityops.db.tables import DEADLETTERS, V_PIPELINE_HEALTH
 from dashboards import defaults as d
 from dashboards import targets
 
-SILENT = (
-    f"(isNull(last_ingested_at) OR last_ingested_at < now() - {targets.SOURCE_SILENT_AFTER_S})"
-)
+SILENT = f"(isNull(last_ingested_at) OR last_ingested_at < now() - {targets.SOURCE_SILENT_AFTER_S})"
 
 
 def silent_sources() -> d.Panel:

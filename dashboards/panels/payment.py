@@ -60,7 +60,7 @@ def flow(scope: Scope = EVERYWHERE) -> d.Panel:
         "Payments",
         "Succeeded, cashless and failed payments per interval.",
         f"""
-        SELECT {bucket('minute')}, sum(succeeded) AS succeeded,
+        SELECT {bucket("minute")}, sum(succeeded) AS succeeded,
                sum(cashless_succeeded) AS cashless, sum(failed) AS failed
         FROM {V_PAYMENT_MINUTE}
         WHERE $__timeFilter(minute) AND {scope.where()}
@@ -75,7 +75,7 @@ def cashless_trend(scope: Scope = EVERYWHERE) -> d.Panel:
         "Daily share of succeeded payments that were cashless, against the target.",
         f"""
         SELECT {day_time()},
-               {ratio('cashless_succeeded', 'succeeded')} AS cashless_share
+               {ratio("cashless_succeeded", "succeeded")} AS cashless_share
         FROM {V_PAYMENT_DAILY}
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY time ORDER BY time
@@ -87,7 +87,7 @@ def cashless_trend(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def cashless_by_agency(scope: Scope = EVERYWHERE, limit: int = 15) -> d.Panel:
     inner = f"""
-        SELECT agency_code, {ratio('cashless_succeeded', 'succeeded')} AS cashless_share
+        SELECT agency_code, {ratio("cashless_succeeded", "succeeded")} AS cashless_share
         FROM {V_PAYMENT_DAILY}
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY agency_code"""

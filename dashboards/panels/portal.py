@@ -40,7 +40,7 @@ def activity(scope: Scope = EVERYWHERE) -> d.Panel:
         "Portal activity",
         "Sessions started, submissions completed and ratings per interval.",
         f"""
-        SELECT {bucket('minute')}, sum(sessions) AS sessions,
+        SELECT {bucket("minute")}, sum(sessions) AS sessions,
                sum(submissions_completed) AS submissions, sum(ratings) AS ratings
         FROM {V_PORTAL_MINUTE}
         WHERE $__timeFilter(minute) AND {scope.where(area=False)}

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import ast
 import enum
+import functools
 import importlib
 import importlib.metadata
 import inspect
 import json
+import operator
 import textwrap
 import types
 import typing
@@ -91,7 +93,7 @@ class _Builder:
         required: list[str] = []
         for attr, (key, always) in _json_keys(cls).items():
             hint = hints.get(attr, typing.Any)
-            optional, inner = _unwrap_optional(hint)
+            _, inner = _unwrap_optional(hint)
             if always:
                 # Always written: required, and null when typed optional (a base threshold).
                 properties[key] = self.type(hint)
@@ -104,7 +106,7 @@ class _Builder:
             schema["required"] = sorted(required)
         return schema
 
-    def type(self, hint: Any) -> Json:  # noqa: PLR0911 - one branch per kind of type
+    def type(self, hint: Any) -> Json:
         origin = typing.get_origin(hint)
         args = typing.get_args(hint)
         if hint in (typing.Any, object) or hint is None:
@@ -145,7 +147,7 @@ def _unwrap_optional(hint: Any) -> tuple[bool, Any]:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         if len(args) < len(typing.get_args(hint)):
-            return True, args[0] if len(args) == 1 else typing.Union[tuple(args)]  # noqa: UP007
+            return True, functools.reduce(operator.or_, args)
     return False, hint
 
 

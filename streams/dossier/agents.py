@@ -24,7 +24,7 @@ from streams.context import Context, consume_in_batches
 from streams.dossier.deadlines import AlertChange, evaluate, next_check_ms
 from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, from_ms, merge, to_ms
-from streams.rates.signals import on_time_signal, seen_signal
+from streams.rates.signals import SignalBatch, on_time_signal
 from streams.sink.rows import raw_row
 
 log = logging.getLogger("cityops.streams.dossier")
@@ -70,7 +70,7 @@ def register(ctx: Context) -> None:
         now = datetime.now(UTC)
         touched: dict[str, DossierState] = {}
         raw_rows = []
-        last_seen: dict[str, int] = {}
+        signals = SignalBatch()
         for event in batch:
             model = decode(DOSSIER, event.value)
             if isinstance(model, str):
@@ -79,15 +79,14 @@ def register(ctx: Context) -> None:
             assert isinstance(model, DossierEvent)
             ctx.metrics.events_in[DOSSIER.base] += 1
             raw_rows.append(raw_row(model, event.message.partition, event.message.offset)[1])
-            occurred = to_ms(model.occurred_at)
-            last_seen[model.source] = max(last_seen.get(model.source, 0), occurred)
+            signals.saw(model.source, to_ms(model.occurred_at))
             state = touched.get(model.dossier_id) or _load(table, model.dossier_id)
             was_resolved = state.first_resolved_id
             if not merge(state, model):
                 continue
             touched[model.dossier_id] = state
             if model.status == DossierStatus.RESOLVED and state.first_resolved_id != was_resolved:
-                await ctx.signals_topic().send(key=b"s", value=on_time_signal(state))
+                signals.add(on_time_signal(state))
         ctx.sink.extend(DOSSIER_EVENTS, raw_rows)
         state_rows = []
         for dossier_id, state in touched.items():
@@ -96,8 +95,8 @@ def register(ctx: Context) -> None:
             state_rows.append(state_row(state, now))
             schedule(state)
         ctx.sink.extend(DOSSIER_STATE, state_rows)
-        for source, occurred in last_seen.items():
-            await ctx.signals_topic().send(key=b"s", value=seen_signal(source, occurred))
+        for message in signals.messages():
+            await ctx.signals_topic().send(key=b"s", value=message)
 
     @app.agent(ctx.topic(DOSSIER), name=f"{ctx.settings.streams.app_id}.dossier")
     async def dossiers(stream):  # type: ignore[no-untyped-def]

@@ -133,7 +133,7 @@ def register(ctx: Context) -> None:
             key = f"{signal['k']}|{signal['s']}"
             entry = touched.get(key) or windows.get(key) or {"w": RollingRate().to_dict()}
             window = RollingRate.from_dict(entry["w"])
-            window.add(int(signal["m"]), bool(signal["h"]))
+            window.add(int(signal["m"]), int(signal["h"]), int(signal.get("n", 1)))
             window.prune(cfg.rate_window_minutes * 2)
             entry["w"] = window.to_dict()
             if signal.get("a"):

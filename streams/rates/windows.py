@@ -19,10 +19,10 @@ class RollingRate:
     #: Newest minute seen: the window's right edge (a watermark of this key's events).
     newest: int = 0
 
-    def add(self, minute: int, hit: bool, weight: int = 1) -> None:
+    def add(self, minute: int, hits: int, total: int = 1) -> None:
         bucket = self.buckets.setdefault(minute, [0, 0])
-        bucket[0] += weight if hit else 0
-        bucket[1] += weight
+        bucket[0] += hits
+        bucket[1] += total
         self.newest = max(self.newest, minute)
 
     def totals(self, window: int, now_minute: int | None = None) -> tuple[int, int]:

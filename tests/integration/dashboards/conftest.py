@@ -72,14 +72,26 @@ def sample_rows(now: datetime) -> dict[t.TableSpec, list[tuple[Any, ...]]]:
     resolved = {"status": "resolved", "closed": 1, "first_resolved_event_at": now - minute}
     dossiers = [
         _dossier(
-            now, 1, "SKHDT", field_code="DKDN", procedure_code="1.001612",
-            due_at=now + timedelta(days=1), resolved_at=now - minute, closed_at=now - minute,
+            now,
+            1,
+            "SKHDT",
+            field_code="DKDN",
+            procedure_code="1.001612",
+            due_at=now + timedelta(days=1),
+            resolved_at=now - minute,
+            closed_at=now - minute,
             **resolved,
         ),
         *(
             _dossier(
-                now, n, LATE_AGENCY, channel="direct", online_level="none",
-                due_at=now - timedelta(hours=2), resolved_at=now - minute, **resolved,
+                now,
+                n,
+                LATE_AGENCY,
+                channel="direct",
+                online_level="none",
+                due_at=now - timedelta(hours=2),
+                resolved_at=now - minute,
+                **resolved,
             )
             for n in range(12)
         ),
@@ -88,11 +100,22 @@ def sample_rows(now: datetime) -> dict[t.TableSpec, list[tuple[Any, ...]]]:
     ]
     payments = [
         row(
-            t.PAYMENT_EVENTS, now, event_id=f"P{n}-{status}", event_type=f"payment.{status}",
-            occurred_at=now - minute, occurred_ms=int((now - minute).timestamp() * 1000),
-            source="paygov-webhook", payment_id=f"P{n}", status=status, method=method,
-            amount_vnd=50_000, fee_type="fee", agency_code="SKHDT", area_code="36",
-            provider=provider, failure_reason="timeout" if status == "failed" else None,
+            t.PAYMENT_EVENTS,
+            now,
+            event_id=f"P{n}-{status}",
+            event_type=f"payment.{status}",
+            occurred_at=now - minute,
+            occurred_ms=int((now - minute).timestamp() * 1000),
+            source="paygov-webhook",
+            payment_id=f"P{n}",
+            status=status,
+            method=method,
+            amount_vnd=50_000,
+            fee_type="fee",
+            agency_code="SKHDT",
+            area_code="36",
+            provider=provider,
+            failure_reason="timeout" if status == "failed" else None,
             ingested_at=now,
         )
         for n, (status, method, provider) in enumerate(
@@ -102,48 +125,95 @@ def sample_rows(now: datetime) -> dict[t.TableSpec, list[tuple[Any, ...]]]:
     ]
     portal = [
         row(
-            t.PORTAL_EVENTS, at, event_id=f"R{n}-{at.timestamp():.0f}",
-            event_type="portal.rating_submitted", occurred_at=at, source="portal",
-            kind="rating_submitted", session_id=f"S{n}", agency_code=LATE_AGENCY,
-            rating=rating, device="mobile", ingested_at=at,
+            t.PORTAL_EVENTS,
+            at,
+            event_id=f"R{n}-{at.timestamp():.0f}",
+            event_type="portal.rating_submitted",
+            occurred_at=at,
+            source="portal",
+            kind="rating_submitted",
+            session_id=f"S{n}",
+            agency_code=LATE_AGENCY,
+            rating=rating,
+            device="mobile",
+            ingested_at=at,
         )
         for at, rating in ((now - minute, 2), (now - timedelta(days=3), 5))
         for n in range(12)
     ] + [
         row(
-            t.PORTAL_EVENTS, now, event_id="S-1", event_type="portal.session_started",
-            occurred_at=now - minute, source="portal", kind="session_started",
-            session_id="S-1", device="desktop", ingested_at=now,
+            t.PORTAL_EVENTS,
+            now,
+            event_id="S-1",
+            event_type="portal.session_started",
+            occurred_at=now - minute,
+            source="portal",
+            kind="session_started",
+            session_id="S-1",
+            device="desktop",
+            ingested_at=now,
         )
     ]
     quiet = now - timedelta(hours=1)
     events = [
         row(
-            t.DOSSIER_EVENTS, now, event_id="E1", event_type="dossier.received",
-            occurred_at=quiet, source=QUIET_SOURCE, dossier_id="DSXD001",
-            status="received", agency_code="SXD", area_code="356", ingested_at=quiet,
+            t.DOSSIER_EVENTS,
+            now,
+            event_id="E1",
+            event_type="dossier.received",
+            occurred_at=quiet,
+            source=QUIET_SOURCE,
+            dossier_id="DSXD001",
+            status="received",
+            agency_code="SXD",
+            area_code="356",
+            ingested_at=quiet,
         )
     ]
     alerts = [
         row(
-            t.ALERTS, now, event_id="A1", event_type="alert.firing", occurred_at=now,
-            source="streams", alert_id="dossier_overdue:DSXD001", kind="dossier_overdue",
-            severity="critical", state="firing", subject="DSXD001", agency_code="SXD",
-            message="Hồ sơ DSXD001 quá hạn", message_en="Dossier DSXD001 is overdue",
-            opened_at=now - timedelta(hours=3), version=1,
+            t.ALERTS,
+            now,
+            event_id="A1",
+            event_type="alert.firing",
+            occurred_at=now,
+            source="streams",
+            alert_id="dossier_overdue:DSXD001",
+            kind="dossier_overdue",
+            severity="critical",
+            state="firing",
+            subject="DSXD001",
+            agency_code="SXD",
+            message="Hồ sơ DSXD001 quá hạn",
+            message_en="Dossier DSXD001 is overdue",
+            opened_at=now - timedelta(hours=3),
+            version=1,
         )
     ]
     deadletters = [
         row(
-            t.DEADLETTERS, now, source="egov-dossier-namdinh", reason="unknown status 11",
-            stage="connector", topic=DOSSIER.base, at=now - minute,
-            original="{}", ingested_at=now,
+            t.DEADLETTERS,
+            now,
+            source="egov-dossier-namdinh",
+            reason="unknown status 11",
+            stage="connector",
+            topic=DOSSIER.base,
+            at=now - minute,
+            original="{}",
+            ingested_at=now,
         )
     ]
     lag = [
         row(
-            t.CONSUMER_LAG, now, worker="dossier", topic="cityops.dossier.v1", partition=0,
-            lag=5, committed=10, end_offset=15, at=now,
+            t.CONSUMER_LAG,
+            now,
+            worker="dossier",
+            topic="cityops.dossier.v1",
+            partition=0,
+            lag=5,
+            committed=10,
+            end_offset=15,
+            at=now,
         )
     ]
     return {

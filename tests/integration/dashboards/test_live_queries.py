@@ -11,8 +11,14 @@ import pytest
 from cityops.db.client import make_client
 from dashboards.boards import build_all
 from dashboards.macros import ALL, QueryContext, expand
-from dashboards.proof import Query, alert_queries, dashboard_queries, shape_problems, variable_queries
-
+from dashboards.panels import score766
+from dashboards.proof import (
+    Query,
+    alert_queries,
+    dashboard_queries,
+    shape_problems,
+    variable_queries,
+)
 from dashboards.targets import SOURCE_SILENT_AFTER_S
 
 from .conftest import FAILING_PROVIDER, LATE_AGENCY, QUIET_SOURCE
@@ -70,9 +76,7 @@ def test_every_dashboard_query_returns_its_panel_shape(reader: Any, now: datetim
 def test_stat_figures_match_the_sample(reader: Any, now: datetime) -> None:
     """Spot-check values, so a query that runs but counts the wrong thing fails too."""
     wall = build_all()[0]
-    by_title = {
-        p["title"]: p["targets"][0] for p in wall["panels"] if p.get("targets")
-    }
+    by_title = {p["title"]: p["targets"][0] for p in wall["panels"] if p.get("targets")}
     ctx = _context(now)
 
     def value(title: str) -> Any:
@@ -86,6 +90,8 @@ def test_stat_figures_match_the_sample(reader: Any, now: datetime) -> None:
     assert value("Open now") == 2
     assert value("Cashless share today") == pytest.approx(0.5)
     assert value("Satisfaction today") == 0
+    # The one DKDN dossier: received 30 h before it was resolved (a minute ago).
+    assert value("Business registration") == pytest.approx(30 / 24, abs=0.01)
 
 
 def test_every_alert_query_names_what_fired(reader: Any, now: datetime) -> None:
@@ -110,3 +116,13 @@ def test_every_alert_query_names_what_fired(reader: Any, now: datetime) -> None:
     assert silent[QUIET_SOURCE] >= 3600
     assert silent["portal"] < SOURCE_SILENT_AFTER_S
     assert [r["severity"] for r in fired["alert cityops-stream-alerts"]] == ["critical"]
+
+
+def test_766_score_follows_the_points_formula(reader: Any, now: datetime) -> None:
+    """SKHDT: on time 1/1 (20 pts) + online 1/1 (22) + no ratings (0) = 42/60 -> 70.0;
+    SXD: nothing resolved (0) + online 2/2 (22) -> 36.7; STP: late (0) + direct (0) +
+    satisfied 12/24 over the week, 0.5/0.9 x 18 = 10 pts -> 16.7."""
+    rows, columns = _run(reader, Query("766", score766.score_sql(), "table"), _context(now))
+    names = [n for n, _ in columns]
+    scores = {r[names.index("agency")]: r[names.index("score")] for r in rows}
+    assert scores == {"Sở Kế hoạch và Đầu tư": 70.0, "Sở Xây dựng": 36.7, "Sở Tư pháp": 16.7}

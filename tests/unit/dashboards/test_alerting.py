@@ -7,7 +7,7 @@ import re
 from cityops.contract import Severity
 from dashboards import defaults as d
 from dashboards.alerting import notify
-from dashboards.alerting.rules import RULES, EXPRESSION_DATASOURCE, rule_queries
+from dashboards.alerting.rules import EXPRESSION_DATASOURCE, RULES, rule_queries
 from dashboards.boards import BUILDERS
 from dashboards.provisioning import alerting_file, api_rule_group, rule_groups
 
@@ -79,4 +79,6 @@ def test_file_provisioning_keeps_addresses_out_of_the_repo() -> None:
 def test_api_rule_group_carries_folder_and_group_on_each_rule() -> None:
     for name, rules in rule_groups().items():
         body = api_rule_group(name, rules)
-        assert all(r["ruleGroup"] == name and r["folderUID"] == body["folderUid"] for r in body["rules"])
+        assert all(
+            r["ruleGroup"] == name and r["folderUID"] == body["folderUid"] for r in body["rules"]
+        )

@@ -34,7 +34,9 @@ def test_dashboard_matches_grafana_schema(board: dict[str, Any]) -> None:
         {**generate.load_schema(), "$ref": "#/definitions/dashboard.Panel"}
     )
     for p in _panels(board):
-        errors += [f"{p['title']}: {list(e.absolute_path)} {e.message[:200]}" for e in panel.iter_errors(p)]
+        errors += [
+            f"{p['title']}: {list(e.absolute_path)} {e.message[:200]}" for e in panel.iter_errors(p)
+        ]
     assert not errors, "\n".join(errors)
 
 
@@ -91,7 +93,11 @@ def test_panels_fit_the_grid_without_overlapping(board: dict[str, Any]) -> None:
     for panel in board["panels"]:
         pos = panel["gridPos"]
         assert pos["x"] >= 0 and pos["w"] > 0 and pos["x"] + pos["w"] <= 24, panel["title"]
-        mine = {(x, y) for x in range(pos["x"], pos["x"] + pos["w"]) for y in range(pos["y"], pos["y"] + pos["h"])}
+        mine = {
+            (x, y)
+            for x in range(pos["x"], pos["x"] + pos["w"])
+            for y in range(pos["y"], pos["y"] + pos["h"])
+        }
         assert not cells & mine, f"{panel['title']} overlaps another panel"
         cells |= mine
 

@@ -11,7 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from grafana_client import GrafanaApi
@@ -25,7 +25,7 @@ from dashboards.provisioning import FOLDER_UID, ClickHouseTarget
 
 
 class _FakeGrafana(BaseHTTPRequestHandler):
-    calls: list[tuple[str, str, Any, dict[str, str]]] = []
+    calls: ClassVar[list[tuple[str, str, Any, dict[str, str]]]] = []
 
     def _answer(self, status: int, body: Any) -> None:
         payload = json.dumps(body).encode()

@@ -12,7 +12,7 @@ RULE = RateRule(AlertKind.PAYMENT_FAILURE_SPIKE, Severity.CRITICAL, True, 0.25, 
 def test_window_counts_only_recent_minutes() -> None:
     window = RollingRate()
     for minute in range(100, 120):
-        window.add(minute, hit=minute >= 115)
+        window.add(minute, hits=int(minute >= 115))
     assert window.totals(5) == (5, 5)
     assert window.totals(20) == (5, 20)
     window.prune(5)
@@ -21,8 +21,8 @@ def test_window_counts_only_recent_minutes() -> None:
 
 def test_window_round_trips() -> None:
     window = RollingRate()
-    window.add(7, True)
-    window.add(8, False, weight=3)
+    window.add(7, 1)
+    window.add(8, 0, total=3)
     assert RollingRate.from_dict(window.to_dict()) == window
 
 

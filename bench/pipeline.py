@@ -1,0 +1,257 @@
+"""`make bench`: the stream worker measured against a minimal consumer, in the same run.
+
+Prints, for one worker on this machine:
+- throughput: events/s from Kafka into the read-API tables (a backfill of simulated days),
+  next to the ceiling (bench/ceiling.py: aiokafka -> clickhouse-driver raw inserts only) on
+  the same events, and the ratio;
+- freshness: event-to-view latency p50/p95/p99 at a steady rate (default 1,000 events/s);
+- memory: the worker's resident memory holding N open dossiers (default 1,000,000).
+Nothing here is asserted by tests; the README records a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.ceiling import drain
+from bench.harness import count, private_settings, rss_mib, start_worker, stop, wait_for
+from cityops.contract import DOSSIER, PORTAL, Envelope
+from cityops.db.client import make_client
+from cityops.db.migrate import migrate
+from cityops.db.tables import DOSSIER_STATE, PORTAL_EVENTS, RAW_TABLES
+from cityops.kafka import make_producer
+from cityops.settings import Settings
+from connectors.simulator import generate
+
+console = Console()
+LOGS = Path(".stack/bench")
+
+
+def simulated(events: int) -> list[Envelope]:
+    """Whole simulated days, one after the other, until there are enough events."""
+    out: list[Envelope] = []
+    day = date(2026, 3, 2)
+    while len(out) < events:
+        out += generate(day=day, hours=24, scale=4.0, seed=day.toordinal())
+        day += timedelta(days=1)
+    return out[:events]
+
+
+def publish(settings: Settings, events: list[Envelope]) -> None:
+    producer = make_producer(settings.kafka)
+    for event in events:
+        spec = DOSSIER if event.family == "dossier" else None
+        topic = (spec or _spec(event)).name(settings.kafka.namespace)
+        producer.send(topic, key=event.key().encode(), value=event.to_json_bytes())
+    producer.flush()
+    producer.close()
+
+
+def _spec(event: Envelope):  # type: ignore[no-untyped-def]
+    from cityops.contract import BY_FAMILY
+
+    return BY_FAMILY[event.family]
+
+
+def raw_total(client, database: str) -> int:  # type: ignore[no-untyped-def]
+    return sum(count(client, database, spec.name) for spec in RAW_TABLES.values())
+
+
+def throughput(events: int) -> dict[str, float]:
+    batch = simulated(events)
+    expected = len({e.event_id for e in batch})
+    console.print(f"throughput: {len(batch):,} simulated events ({expected:,} distinct)")
+    with private_settings("tp") as settings:
+        publish(settings, batch)
+        client = make_client(settings.clickhouse)
+        database = settings.clickhouse.database
+        worker = start_worker(settings, LOGS / "throughput-worker.log")
+        try:
+            wait_for(lambda: raw_total(client, database) > 0, timeout=120)
+            started = time.monotonic()
+            wait_for(lambda: raw_total(client, database) >= expected, timeout=1800, every=0.5)
+            worker_rate = expected / (time.monotonic() - started)
+            freshness = steady_freshness(settings, client, database)
+        finally:
+            stop(worker)
+        ceiling_settings = settings.model_copy(deep=True)
+        ceiling_settings.clickhouse.database = f"{database}_ceiling"
+        migrate(client, ceiling_settings.clickhouse.database)
+        try:
+            ceiling_rate = asyncio.run(drain(ceiling_settings, expected))
+        finally:
+            client.execute(f"DROP DATABASE IF EXISTS {ceiling_settings.clickhouse.database}")
+    return {"worker": worker_rate, "ceiling": ceiling_rate, **freshness}
+
+
+RATE = 1000
+STEADY_SECONDS = 30
+
+
+def steady_freshness(settings: Settings, client, database: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Portal events at a steady rate; every 20th is timed until it is visible in ClickHouse."""
+    from cityops.contract import PortalEvent
+
+    producer = make_producer(settings.kafka, linger_ms=0)
+    topic = PORTAL.name(settings.kafka.namespace)
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    done = threading.Event()
+
+    def poll() -> None:
+        poller = make_client(settings.clickhouse)
+        while not done.is_set() or len(seen) < len(sent):
+            pending = [i for i in list(sent) if i not in seen][:500]
+            if pending:
+                ids = ",".join(f"'{i}'" for i in pending)
+                rows = poller.execute(
+                    f"SELECT event_id FROM {database}.{PORTAL_EVENTS.name} "
+                    f"WHERE event_id IN ({ids})"
+                )
+                now = time.monotonic()
+                for (event_id,) in rows:
+                    seen.setdefault(event_id, now)
+            if done.is_set() and time.monotonic() - stopped_at[0] > 30:
+                break
+            time.sleep(0.05)
+
+    stopped_at = [0.0]
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    total = RATE * STEADY_SECONDS
+    for n in range(total):
+        target = started + n / RATE
+        delay = target - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        event = PortalEvent.build(
+            event_id=f"fresh-{n}",
+            occurred_at=datetime.now(UTC),
+            source="bench",
+            kind="service_viewed",
+            session_id=f"s{n % 97}",
+            device="mobile",
+        )
+        producer.send(topic, key=event.key().encode(), value=event.to_json_bytes())
+        if n % 20 == 0:
+            sent[event.event_id] = time.monotonic()
+    producer.flush()
+    producer.close()
+    stopped_at[0] = time.monotonic()
+    done.set()
+    thread.join(60)
+    latencies = sorted(seen[i] - sent[i] for i in sent if i in seen)
+    if not latencies:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
+    quantiles = statistics.quantiles(latencies, n=100)
+    return {
+        "p50": quantiles[49],
+        "p95": quantiles[94],
+        "p99": quantiles[98],
+        "timed": float(len(latencies)),
+    }
+
+
+def memory(open_dossiers: int) -> dict[str, float]:
+    from cityops.contract import DossierEvent
+
+    console.print(f"memory: {open_dossiers:,} open dossiers")
+    now = datetime.now(UTC)
+    template = DossierEvent.build(
+        event_id="E",
+        occurred_at=now,
+        source="bench",
+        dossier_id="D",
+        status="received",
+        procedure_code="1.001193",
+        field_code="HT",
+        agency_code="UBND-356",
+        area_code="356",
+        channel="online",
+        online_level="full",
+        applicant_type="citizen",
+        applicant_ref="0" * 40,
+        received_at=now,
+        due_at=now + timedelta(days=30),
+    ).to_json_bytes()
+    head, tail = template.split(b'"event_id":"E"', 1)
+    with private_settings("mem") as settings:
+        producer = make_producer(settings.kafka)
+        topic = DOSSIER.name(settings.kafka.namespace)
+        for n in range(open_dossiers):
+            dossier = f"M{n:08d}".encode()
+            value = (head + b'"event_id":"e' + dossier + b'"' + tail).replace(
+                b'"dossier_id":"D"', b'"dossier_id":"' + dossier + b'"'
+            )
+            producer.send(topic, key=dossier, value=value)
+        producer.flush()
+        producer.close()
+        client = make_client(settings.clickhouse)
+        database = settings.clickhouse.database
+        worker = start_worker(settings, LOGS / "memory-worker.log")
+        try:
+            baseline = 0.0
+            wait_for(lambda: worker.poll() is None and rss_mib(worker.pid) > 0, timeout=30)
+            time.sleep(5)
+            baseline = rss_mib(worker.pid)
+            started = time.monotonic()
+            wait_for(
+                lambda: count(client, database, DOSSIER_STATE.name, "dossier_id") >= open_dossiers,
+                timeout=3600,
+                every=2,
+            )
+            elapsed = time.monotonic() - started
+            held = rss_mib(worker.pid)
+        finally:
+            stop(worker)
+    return {"baseline_mib": baseline, "rss_mib": held, "rate": open_dossiers / elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--open-dossiers", type=int, default=1_000_000)
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+
+    result = throughput(args.events)
+    table = Table(title="cityops stream worker (1 worker, this machine)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("vs baseline / target", justify="right")
+    ratio = result["worker"] / result["ceiling"] if result["ceiling"] else float("nan")
+    table.add_row("ceiling: aiokafka -> raw inserts", f"{result['ceiling']:,.0f} ev/s", "baseline")
+    table.add_row(
+        "worker: Kafka -> read API",
+        f"{result['worker']:,.0f} ev/s",
+        f"{ratio:.2f}x ceiling (target >= 0.5x; >= 10,000 ev/s)",
+    )
+    for q in ("p50", "p95", "p99"):
+        table.add_row(
+            f"freshness {q} at {RATE:,} ev/s",
+            f"{result[q]:.2f} s",
+            "target p95 < 2 s" if q == "p95" else "",
+        )
+    if not args.skip_memory:
+        mem = memory(args.open_dossiers)
+        table.add_row(
+            f"worker RSS, {args.open_dossiers:,} open dossiers",
+            f"{mem['rss_mib']:,.0f} MiB",
+            f"idle worker {mem['baseline_mib']:,.0f} MiB",
+        )
+        table.add_row("open-dossier load rate", f"{mem['rate']:,.0f} ev/s", "")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
