@@ -53,4 +53,11 @@ schemas: setup ## Regenerate the contract's JSON Schema files
 dashboards: setup ## Render Grafana dashboards + provisioning into deploy/compose/grafana
 	$(CITYOPS) dashboards render
 
-.PHONY: demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards
+new-connector: setup ## Scaffold a connector package: make new-connector NAME=hotline
+	@test -n "$(NAME)" || { echo "usage: make new-connector NAME=<lower_snake_case>"; exit 2; }
+	$(CITYOPS) connectors new $(NAME)
+
+bench-connectors: stack-up ## Events/s of one connector vs plain kafka-python, same events
+	$(PY) -m bench.connectors
+
+.PHONY: demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards new-connector bench-connectors

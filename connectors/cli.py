@@ -75,7 +75,7 @@ def list_connectors() -> None:
     """Show every registered connector: its topic, how it reads, what it is for."""
     table = Table("name", "topic", "reads via", "description")
     for cls in registry.all_connectors():
-        adapter = next((b.__name__ for b in cls.__mro__[1:] if b.__name__.endswith("Connector")))
+        adapter = next(b.__name__ for b in cls.__mro__[1:] if b.__name__.endswith("Connector"))
         table.add_row(cls.name, cls.topic.base, adapter, cls.description)
     Console().print(table)
 

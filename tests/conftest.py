@@ -16,6 +16,8 @@ import pytest
 
 from cityops.settings import ClickHouseSettings, KafkaSettings, Settings
 
+pytest_plugins = ["tests.support.pipeline"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
 

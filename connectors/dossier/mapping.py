@@ -68,7 +68,9 @@ def _text(record: dict[str, Any], name: str, *, required: bool = True) -> str:
     return str(value).strip()
 
 
-def _code(record: dict[str, Any], name: str, table: dict[int, Any], *, required: bool = True) -> Any:
+def _code(
+    record: dict[str, Any], name: str, table: dict[int, Any], *, required: bool = True
+) -> Any:
     raw = record.get(name)
     if raw is None or raw == "":
         if required:
@@ -92,7 +94,9 @@ def _date(record: dict[str, Any], name: str) -> datetime | None:
     try:
         return parse_local(str(value))
     except ValueError:
-        raise Rejected("bad_date", f"{name}={str(value)[:40]!r} is not yyyyMMddHHmmss or ISO 8601") from None
+        raise Rejected(
+            "bad_date", f"{name}={str(value)[:40]!r} is not yyyyMMddHHmmss or ISO 8601"
+        ) from None
 
 
 def _online_level(record: dict[str, Any]) -> OnlineLevel:

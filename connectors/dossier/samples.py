@@ -41,11 +41,19 @@ def _raw(record: dict[str, Any]) -> bytes:
 
 def dossier_samples(source: str) -> Samples:
     good = [
-        sync_record("000.00.36.H42-250303-0001", 2, "20250303080000", SoGiayToChuHoSo="001085012345"),
-        sync_record("000.00.36.H42-250303-0001", 4, "20250303090000", SoGiayToChuHoSo="001085012345"),
+        sync_record(
+            "000.00.36.H42-250303-0001", 2, "20250303080000", SoGiayToChuHoSo="001085012345"
+        ),
+        sync_record(
+            "000.00.36.H42-250303-0001", 4, "20250303090000", SoGiayToChuHoSo="001085012345"
+        ),
         sync_record("000.00.36.H42-250303-0002", 2, "20250303090000", KenhThucHien=1, MucDo=2),
-        sync_record("000.00.36.H42-250303-0001", 9, "20250304100000", SoGiayToChuHoSo="001085012345"),
-        sync_record("000.00.36.H42-250303-0003", 1, "2025-03-04T11:00:00", ToanTrinh=True, MucDo=None),
+        sync_record(
+            "000.00.36.H42-250303-0001", 9, "20250304100000", SoGiayToChuHoSo="001085012345"
+        ),
+        sync_record(
+            "000.00.36.H42-250303-0003", 1, "2025-03-04T11:00:00", ToanTrinh=True, MucDo=None
+        ),
         sync_record("000.00.36.H42-250303-0002", 10, "20250305160000", LoaiDoiTuong=1),
     ]
     bad = [
@@ -55,7 +63,6 @@ def dossier_samples(source: str) -> Samples:
         sync_record("000.00.36.H42-250303-0007", 2, "20250305171500", SoGiayToChuHoSo=""),
     ]
     pii = sorted(
-        {str(r["SoGiayToChuHoSo"]) for r in good + bad if r["SoGiayToChuHoSo"]}
-        | {"Nguyễn Văn A"}
+        {str(r["SoGiayToChuHoSo"]) for r in good + bad if r["SoGiayToChuHoSo"]} | {"Nguyễn Văn A"}
     )
     return Samples(good=[_raw(r) for r in good], bad=[_raw(r) for r in bad], pii=pii)

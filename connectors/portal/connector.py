@@ -10,7 +10,9 @@ from connectors.testing.samples import contract_samples
 
 class PortalConnector(PushConnector):
     name = "portal"
-    description = "Signed portal webhooks (sessions, submissions, ratings) or a file -> portal events"
+    description = (
+        "Signed portal webhooks (sessions, submissions, ratings) or a file -> portal events"
+    )
     topic = PORTAL
 
     @classmethod

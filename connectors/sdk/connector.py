@@ -253,7 +253,9 @@ class Connector(ABC):
             return lambda: None
 
         def on_signal(signum: int, _frame: Any) -> None:
-            self.log.info("received %s, stopping after in-flight events", signal.Signals(signum).name)
+            self.log.info(
+                "received %s, stopping after in-flight events", signal.Signals(signum).name
+            )
             self.stop()
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}

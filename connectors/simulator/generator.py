@@ -173,8 +173,11 @@ def generate(
     days = window.days()
     backlog = [days[0] - timedelta(days=n) for n in range(backlog_days, 0, -1)]
     for the_day in backlog:
-        for plan in _Day(world, the_day, scale).dossier_plans():
+        earlier = _Day(world, the_day, scale)
+        for plan in earlier.dossier_plans():
             add(render(plan, world))
+            add(earlier.payments.for_dossier(plan))
+            add(earlier.portal.for_dossier(plan))
     for index, the_day in enumerate(days):
         sim = _Day(world, the_day, scale)
         plans = sim.dossier_plans()

@@ -20,7 +20,9 @@ SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".xlsx")
 def _kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise ValueError(f"{path.name}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})")
+        raise ValueError(
+            f"{path.name}: unsupported file type (use {', '.join(SUPPORTED_SUFFIXES)})"
+        )
     return {".ndjson": ".jsonl"}.get(suffix, suffix)
 
 

@@ -133,4 +133,3 @@ class FeedSampleSource:
 
     def close(self) -> None:
         self.feed.close()
-

@@ -96,7 +96,9 @@ class PullConnector(Connector):
                 failures = 0
             except (OSError, PageError, PublishError, KafkaError) as exc:
                 failures += 1
-                delay = backoff_delay(failures, self.config.backoff_initial, self.config.backoff_max)
+                delay = backoff_delay(
+                    failures, self.config.backoff_initial, self.config.backoff_max
+                )
                 self.metrics.record_rejected(f"source_error: {exc}")
                 self.log.warning("poll failed (%s); retrying in %.1fs", exc, delay)
                 self.sleep(delay)
@@ -135,7 +137,9 @@ class PullConnector(Connector):
         return f"{self.config.base_url.rstrip('/')}{self.config.path}?{query}"
 
     def fetch(self, position: dict[str, str]) -> tuple[list[Any], bool]:
-        request = urllib.request.Request(self._url(position), headers={"Accept": "application/json"})
+        request = urllib.request.Request(
+            self._url(position), headers={"Accept": "application/json"}
+        )
         if self.config.api_token is not None:
             token = self.config.api_token.get_secret_value()
             request.add_header("Authorization", f"Bearer {token}")

@@ -49,7 +49,9 @@ def verify(
     except ValueError:
         return "bad_timestamp: not Unix seconds"
     expected = sign(secret, ts, body)
-    if not hmac.compare_digest(expected.encode("ascii"), signature.strip().encode("ascii", "replace")):
+    if not hmac.compare_digest(
+        expected.encode("ascii"), signature.strip().encode("ascii", "replace")
+    ):
         return "bad_signature: signature does not match"
     current = time.time() if now is None else now
     if abs(current - ts) > max_age:

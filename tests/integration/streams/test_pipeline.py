@@ -11,22 +11,10 @@ from cityops.db.reconcile import reconcile
 from cityops.db.tables import DEADLETTERS, V_ALERTS, V_DOSSIER_DAILY, V_DOSSIER_OPEN
 from cityops.kafka import make_producer
 from connectors.simulator import generate
-from tests.integration.streams.conftest import wait_until
-from tests.integration.streams.feeding import (
-    dossier_versions,
-    expected_counts,
-    publish,
-    state_complete,
-    stored_counts,
-)
+from tests.support.feeding import expected_counts, publish, settled, stored_counts
+from tests.support.pipeline import wait_until
 
 DAY = date(2026, 3, 3)  # a Tuesday
-
-
-def _settled(ch, database, events) -> bool:  # type: ignore[no-untyped-def]
-    return stored_counts(ch, database) == expected_counts(events) and state_complete(
-        ch, database, dossier_versions(events)
-    )
 
 
 def test_duplicated_shuffled_day_reconciles(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]
@@ -34,7 +22,7 @@ def test_duplicated_shuffled_day_reconciles(pipeline_settings, start_worker, ch)
     database = pipeline_settings.clickhouse.database
     publish(pipeline_settings, events)
     worker = start_worker()
-    wait_until(lambda: _settled(ch, database, events), timeout=180, every=1)
+    wait_until(lambda: settled(ch, database, events), timeout=180, every=1)
 
     assert reconcile(ch, database) == [], worker.log_tail()
     received = {
@@ -54,7 +42,7 @@ def test_worker_killed_mid_stream_counts_nothing_twice(pipeline_settings, start_
     first.kill()
     publish(pipeline_settings, events[half:] + events[: half // 2])  # the rest, plus replays
     start_worker()
-    wait_until(lambda: _settled(ch, database, events), timeout=180, every=1)
+    wait_until(lambda: settled(ch, database, events), timeout=180, every=1)
     assert reconcile(ch, database) == []
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -55,7 +56,9 @@ BAD_DOSSIER_CHANGES = st.one_of(
     st.builds(lambda v: {"NgayCapNhat": v}, st.text(max_size=20).filter(_unparseable)),
     st.builds(lambda n: {"MaHoSo": "H" * n}, st.integers(200, 3000)),
     st.builds(lambda v: {"MaTTHC": v}, st.lists(st.integers(), max_size=3)),
-    st.builds(lambda v: {"LoaiDoiTuong": v}, st.floats(allow_nan=True).filter(lambda f: f not in (1, 2))),
+    st.builds(
+        lambda v: {"LoaiDoiTuong": v}, st.floats(allow_nan=True).filter(lambda f: f not in (1, 2))
+    ),
     st.just({"SoGiayToChuHoSo": None}),
 )
 
@@ -64,7 +67,9 @@ BAD_CONTRACT_CHANGES = st.one_of(
     st.builds(lambda v: {"method": v}, NO_DIGITS),
     st.builds(lambda v: {"amount_vnd": v}, st.integers(max_value=-1)),
     st.builds(lambda v: {"amount_vnd": v}, NO_DIGITS),
-    st.builds(lambda v: {"occurred_at": v}, st.sampled_from(["2025-03-03T08:00:00", "yesterday", ""])),
+    st.builds(
+        lambda v: {"occurred_at": v}, st.sampled_from(["2025-03-03T08:00:00", "yesterday", ""])
+    ),
     st.builds(lambda n: {"agency_code": "A" * n}, st.integers(65, 5000)),
     st.builds(lambda v: {"surprise": v}, st.integers()),
     st.just({"schema_version": 2}),
@@ -96,10 +101,14 @@ def mixed(bad: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[list[dict
 
 
 def make_settings(tmp_path: Path) -> Settings:
-    return Settings(kafka=KafkaSettings(namespace="prop"), state_dir=tmp_path / "state")
+    """A state dir per example: hypothesis reuses `tmp_path`, checkpoints must not leak."""
+    state_dir = tmp_path / f"state-{uuid.uuid4().hex}"
+    return Settings(kafka=KafkaSettings(namespace="prop"), state_dir=state_dir)
 
 
-def assert_fates(producer: FakeProducer, expected_good: int, expected_bad: int, model: type) -> None:
+def assert_fates(
+    producer: FakeProducer, expected_good: int, expected_bad: int, model: type
+) -> None:
     published = [s for s in producer.sent if not s.topic.endswith("deadletter.v1")]
     letters = [DeadLetter.model_validate_json(s.value) for s in producer.to("deadletter.v1")]
     assert len(published) == expected_good, "every good record passes"
@@ -183,7 +192,10 @@ def test_push_adapter_random_bodies(receiver: tuple[PaymentConnector, str], body
 
 
 @EXAMPLES
-@given(changes=mixed(BAD_CONTRACT_CHANGES), garbage=st.lists(st.binary(min_size=1, max_size=40), max_size=3))
+@given(
+    changes=mixed(BAD_CONTRACT_CHANGES),
+    garbage=st.lists(st.binary(min_size=1, max_size=40), max_size=3),
+)
 def test_file_adapter(tmp_path: Path, changes: list, garbage: list[bytes]) -> None:
     batch = payment_batch(changes)
     lines = [raw for raw, _ in batch]

@@ -12,16 +12,16 @@ from streams.sink import ClickHouseSink, SinkClosed
 
 
 class FlakyClient:
-    """Fails the first `failures` inserts, then records what it was sent."""
+    """Fails while the shared `outage` counter is positive, then records what it was sent."""
 
-    def __init__(self, log: list[tuple[str, list[list[Any]]]], failures: int) -> None:
+    def __init__(self, log: list[tuple[str, list[list[Any]]]], outage: list[int]) -> None:
         self.log = log
-        self.failures = failures
+        self.outage = outage
 
     def execute(self, query: str, columns: list[list[Any]], **kwargs: Any) -> None:
         assert kwargs.get("columnar") is True
-        if self.failures > 0:
-            self.failures -= 1
+        if self.outage[0] > 0:
+            self.outage[0] -= 1
             raise ConnectionRefusedError("down")
         self.log.append((query, columns))
 
@@ -35,12 +35,10 @@ def lag(i: int) -> tuple[Any, ...]:
 
 def make_sink(failures: int = 0, **kwargs: Any) -> tuple[ClickHouseSink, list[Any]]:
     log: list[tuple[str, list[list[Any]]]] = []
-    shared = {"failures": failures}
+    outage = [failures]  # spans reconnects: the sink builds a new client after each failure
 
     def factory() -> FlakyClient:
-        client = FlakyClient(log, shared["failures"])
-        shared["failures"] = 0  # a failure count spans reconnects
-        return client
+        return FlakyClient(log, outage)
 
     options = {"backoff_initial": 0.001, "backoff_max": 0.002, **kwargs}
     return ClickHouseSink(factory, "cityops_test", **options), log

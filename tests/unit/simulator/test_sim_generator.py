@@ -221,3 +221,16 @@ def test_live_start_is_now_in_office_hours_else_the_last_working_morning() -> No
     assert live_start(open_now) == open_now
     saturday_night = datetime(2025, 3, 15, 21, 0, tzinfo=TZ)
     assert live_start(saturday_night) == datetime(2025, 3, 14, 7, 30, tzinfo=TZ)
+
+
+def test_backlog_adds_results_of_earlier_dossiers_inside_the_window_only() -> None:
+    plain = generate(day=WEDNESDAY, seed=SEED, scale=0.2)
+    with_backlog = generate(day=WEDNESDAY, seed=SEED, scale=0.2, backlog_days=3)
+    start = datetime(2025, 3, 12, tzinfo=TZ)
+    assert all(start <= e.occurred_at < start + timedelta(days=1) for e in with_backlog)
+    assert {e.event_id for e in plain} < {e.event_id for e in with_backlog}
+
+    def resolved(events: list[Envelope]) -> int:
+        return sum(1 for e in events if isinstance(e, DossierEvent) and e.status == S.RESOLVED)
+
+    assert resolved(with_backlog) > 2 * resolved(plain)

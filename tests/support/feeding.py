@@ -64,3 +64,10 @@ def dossier_versions(events: Sequence[Envelope]) -> dict[str, int]:
         if isinstance(event, DossierEvent):
             per.setdefault(event.dossier_id, set()).add(event.event_id)
     return {d: len(ids) for d, ids in per.items()}
+
+
+def settled(client: Any, database: str, events: Sequence[Envelope]) -> bool:
+    """Every event is stored and every dossier's state row includes all its events."""
+    return stored_counts(client, database) == expected_counts(events) and state_complete(
+        client, database, dossier_versions(events)
+    )

@@ -1,4 +1,5 @@
-"""A migrated database, the contract's topics, and stream workers as real processes."""
+"""Pipeline fixtures (a pytest plugin of the root conftest): a migrated database, the
+contract's topics, and stream workers as real processes."""
 
 from __future__ import annotations
 
