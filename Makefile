@@ -47,8 +47,14 @@ test: lint test-unit test-integration ## Everything CI runs: lint, unit tier, in
 test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers, ClickHouse outage)
 	$(PYTEST) -q -m faults -p no:cacheprovider
 
+bench: stack-up ## Pipeline throughput, freshness and memory vs a minimal consumer (same run)
+	$(PY) -m bench.pipeline
+
 schemas: setup ## Regenerate the contract's JSON Schema files
 	$(CITYOPS) contract schemas
+
+db-migrate: stack-up ## Create/upgrade the ClickHouse schema and load reference data
+	$(CITYOPS) db migrate
 
 dashboards: setup ## Render Grafana dashboards + provisioning into deploy/compose/grafana
 	$(CITYOPS) dashboards render
@@ -60,4 +66,4 @@ new-connector: setup ## Scaffold a connector package: make new-connector NAME=ho
 bench-connectors: stack-up ## Events/s of one connector vs plain kafka-python, same events
 	$(PY) -m bench.connectors
 
-.PHONY: demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards new-connector bench-connectors
+.PHONY: bench db-migrate demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards new-connector bench-connectors
