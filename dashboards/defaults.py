@@ -121,7 +121,7 @@ def _panel(
         "transparent": False,
         "transformations": [],
         "pluginVersion": GRAFANA_VERSION,
-        # Not part of Grafana's model: the assembler turns it into gridPos and drops it.
+        # Only the size is meant here; `layout()` sets x and y when the board is assembled.
         "gridPos": {"x": 0, "y": 0, "w": width, "h": height},
     }
 
@@ -368,12 +368,12 @@ def dashboard(
     }
 
 
-def dashboard_link(title: str, uid_tag: str = "cityops") -> Json:
-    """A dropdown of every cityops dashboard, so the wall links to the drill-downs."""
+def dashboard_link(title: str) -> Json:
+    """A dropdown of every cityops dashboard (by tag), so the wall links to the drill-downs."""
     return {
         "type": "dashboards",
         "title": title,
-        "tags": [uid_tag],
+        "tags": list(TAGS),
         "asDropdown": True,
         "includeVars": True,
         "keepTime": True,

@@ -75,7 +75,13 @@ def dashboards_file() -> d.Json:
     }
 
 
-def _file_rule(rule: Rule) -> d.Json:
+def _file_labels(rule: Rule) -> dict[str, str]:
+    """Labels with `$` doubled: Grafana expands env vars in provisioned labels (only there;
+    annotations and queries are left alone), so `{{ $labels.x }}` must be written `$$`."""
+    return {k: v.replace("$", "$$") for k, v in rule_labels(rule).items()}
+
+
+def _rule(rule: Rule, labels: dict[str, str]) -> d.Json:
     return {
         "uid": rule.uid,
         "title": rule.title,
@@ -84,7 +90,7 @@ def _file_rule(rule: Rule) -> d.Json:
         "noDataState": "OK",
         "execErrState": "Error",
         "for": rule.pending,
-        "labels": rule_labels(rule),
+        "labels": labels,
         "annotations": rule_annotations(rule),
         "isPaused": False,
     }
@@ -107,7 +113,7 @@ def alerting_file(recipients: notify.Recipients) -> d.Json:
                 "name": name,
                 "folder": d.FOLDER,
                 "interval": f"{RULE_INTERVAL_S}s",
-                "rules": [_file_rule(r) for r in rules],
+                "rules": [_rule(r, _file_labels(r)) for r in rules],
             }
             for name, rules in rule_groups().items()
         ],
@@ -130,7 +136,12 @@ def api_rule_group(name: str, rules: list[Rule]) -> d.Json:
         "folderUid": FOLDER_UID,
         "interval": RULE_INTERVAL_S,
         "rules": [
-            {**_file_rule(r), "folderUID": FOLDER_UID, "ruleGroup": name, "orgID": ORG_ID}
+            {
+                **_rule(r, rule_labels(r)),
+                "folderUID": FOLDER_UID,
+                "ruleGroup": name,
+                "orgID": ORG_ID,
+            }
             for r in rules
         ],
     }

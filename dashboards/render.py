@@ -26,8 +26,20 @@ def _json(document: Any) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (the rules' SQL) as `|` blocks, so reviews read them as written."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def _yaml(document: Any) -> str:
-    body = yaml.safe_dump(document, sort_keys=True, allow_unicode=True, width=100)
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=True, allow_unicode=True, width=100)
     return HEADER + body
 
 

@@ -81,16 +81,25 @@ def load_reference(directory: Path) -> ReferenceData:
     }
     agencies = {
         r["agency_code"]: Agency(
-            r["agency_code"], r["agency_name"], r["area_code"], r["level"],
+            r["agency_code"],
+            r["agency_name"],
+            r["area_code"],
+            r["level"],
             float(r["on_time_target"]),
         )
         for r in _rows(directory / "agencies.csv")
     }
     procedures = {
         r["procedure_code"]: Procedure(
-            r["procedure_code"], r["procedure_name"], r["field_code"], r["agency_level"],
-            r["agency_code"], float(r["working_days"]), int(r["fee_vnd"]),
-            OnlineLevel(r["online_level"]), float(r["weight"]),
+            r["procedure_code"],
+            r["procedure_name"],
+            r["field_code"],
+            r["agency_level"],
+            r["agency_code"],
+            float(r["working_days"]),
+            int(r["fee_vnd"]),
+            OnlineLevel(r["online_level"]),
+            float(r["weight"]),
         )
         for r in _rows(directory / "procedures.csv")
     }

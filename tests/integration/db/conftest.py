@@ -75,8 +75,9 @@ def _convert(type_: str, value: Any) -> Any:
     return value
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chdb_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Module-scoped and closed after: chdb runs one embedded server per process."""
     from chdb import session
 
     sess = session.Session(str(tmp_path_factory.mktemp("chdb")))

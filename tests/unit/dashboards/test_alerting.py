@@ -82,3 +82,20 @@ def test_api_rule_group_carries_folder_and_group_on_each_rule() -> None:
         assert all(
             r["ruleGroup"] == name and r["folderUID"] == body["folderUid"] for r in body["rules"]
         )
+
+
+def test_templated_labels_survive_grafanas_env_expansion() -> None:
+    """Grafana expands `$VAR` in provisioned labels; `$$` keeps a literal `$` for templates."""
+    file_rules = {
+        r["uid"]: r for g in alerting_file(notify.Recipients())["groups"] for r in g["rules"]
+    }
+    api_rules = {
+        r["uid"]: r for n, rs in rule_groups().items() for r in api_rule_group(n, rs)["rules"]
+    }
+    agency = file_rules["cityops-dossier-overdue"]
+    assert agency["labels"]["agency"] == "{{ $$labels.agency_code }}"
+    assert api_rules["cityops-dossier-overdue"]["labels"]["agency"] == "{{ $labels.agency_code }}"
+    assert "{{ $labels.agency_code }}" in agency["annotations"]["summary"]  # not expanded
+    for rule in file_rules.values():
+        for value in rule["labels"].values():
+            assert "$" not in value.replace("$$", ""), rule["uid"]

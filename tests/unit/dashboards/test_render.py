@@ -9,6 +9,8 @@ import yaml
 from typer.testing import CliRunner
 
 from cityops.cli.main import app
+from dashboards import provisioning
+from dashboards.alerting.notify import Recipients
 from dashboards.render import COMPOSE_DIR, rendered_files
 
 REPO = Path(__file__).resolve().parents[3]
@@ -37,4 +39,5 @@ def test_render_command_writes_loadable_files_and_drops_stale_ones(tmp_path: Pat
     boards = [json.loads(p.read_text()) for p in (tmp_path / "dashboards").glob("*.json")]
     assert {b["uid"] for b in boards} >= {"cityops-wall"}
     alerting = yaml.safe_load((tmp_path / "provisioning/alerting/cityops.yaml").read_text())
+    assert alerting == provisioning.alerting_file(Recipients()), "YAML must load back as built"
     assert alerting["apiVersion"] == 1 and alerting["groups"] and alerting["policies"]
