@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from faust.types import EventT
 
 from cityops.contract import DOSSIER, DossierEvent
-from cityops.contract.enums import AlertKind, DossierStatus
 from cityops.db.tables import DOSSIER_EVENTS, DOSSIER_STATE
 from streams.alerts.build import build_alert
 from streams.codec import decode
@@ -82,10 +81,11 @@ def register(ctx: Context) -> None:
             signals.saw(model.source, to_ms(model.occurred_at))
             state = touched.get(model.dossier_id) or _load(table, model.dossier_id)
             was_resolved = state.first_resolved_id
-            if not merge(state, model):
-                continue
+            # A repeat changes nothing, but its state row is written again all the same: after
+            # a crash the table may be recovered from a changelog that is ahead of what
+            # reached ClickHouse, and the replayed event is then the only trigger left.
             touched[model.dossier_id] = state
-            if model.status == DossierStatus.RESOLVED and state.first_resolved_id != was_resolved:
+            if merge(state, model) and state.first_resolved_id != was_resolved:
                 signals.add(on_time_signal(state))
         ctx.sink.extend(DOSSIER_EVENTS, raw_rows)
         state_rows = []
@@ -157,4 +157,4 @@ async def _prune_closed(table, before: datetime) -> None:  # type: ignore[no-unt
         del table[key]
 
 
-__all__ = ["TABLE_NAME", "AlertKind", "register"]
+__all__ = ["TABLE_NAME", "register"]
