@@ -80,8 +80,8 @@ class StreamsSettings(BaseModel):
     app_id: str = "cityops-streams"
     web_port: int = 6066
     #: Rows buffered per ClickHouse table before a flush, and the longest a row waits.
-    batch_max_rows: int = 5000
-    batch_max_seconds: float = 1.0
+    batch_max_rows: int = 20_000
+    batch_max_seconds: float = 0.5
     #: How often open dossiers are checked against their deadlines.
     deadline_check_seconds: float = 5.0
     #: `dossier_due_soon` fires this many working days before `due_at`.
