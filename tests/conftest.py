@@ -19,7 +19,6 @@ from cityops.settings import ClickHouseSettings, KafkaSettings, Settings
 pytest_plugins = ["tests.support.pipeline"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = REPO_ROOT.parent / "shared"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
