@@ -17,32 +17,45 @@ from cityops.db.tables import RAW_TABLES
 from streams.codec import decode
 from streams.context import Context, consume_in_batches
 from streams.rates.signals import SignalBatch
-from streams.sink.rows import raw_row
+from streams.sink.rows import epoch_ms, raw_row
 
 SignalFn = Callable[[Any], dict[str, Any] | None]
 
 
-def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
-    table = RAW_TABLES[spec.base]
+async def ingest(
+    ctx: Context, spec: TopicSpec, batch: Sequence[EventT], signals: SignalBatch
+) -> list[Envelope]:
+    """Decode a batch of one source topic: dead-letter what does not decode, buffer the raw
+    rows, note each source as seen; returns the events for the domain logic."""
+    models: list[Envelope] = []
+    rows = []
+    for event in batch:
+        model = decode(spec, event.value)
+        if isinstance(model, str):
+            await ctx.dead_letter(spec, event.value, model)
+            continue
+        ctx.metrics.events_in[spec.base] += 1
+        rows.append(raw_row(model, event.message.partition, event.message.offset)[1])
+        signals.saw(model.source, epoch_ms(model.occurred_at))
+        models.append(model)
+    ctx.sink.extend(RAW_TABLES[spec.base], rows)
+    return models
 
+
+async def send_signals(ctx: Context, signals: SignalBatch) -> None:
+    for message in signals.messages():
+        await ctx.signals_topic().send(key=b"s", value=message)
+
+
+def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
     async def handle(batch: Sequence[EventT]) -> None:
-        rows = []
         signals = SignalBatch()
-        for event in batch:
-            model = decode(spec, event.value)
-            if isinstance(model, str):
-                await ctx.dead_letter(spec, event.value, model)
-                continue
-            assert isinstance(model, Envelope)
-            ctx.metrics.events_in[spec.base] += 1
-            rows.append(raw_row(model, event.message.partition, event.message.offset)[1])
-            signals.saw(model.source, int(model.occurred_at.timestamp() * 1000))
+        for model in await ingest(ctx, spec, batch, signals):
             signals.add(signal(model))
-        ctx.sink.extend(table, rows)
-        for message in signals.messages():
-            await ctx.signals_topic().send(key=b"s", value=message)
+        await send_signals(ctx, signals)
 
     async def agent(stream):  # type: ignore[no-untyped-def]
         await consume_in_batches(ctx, stream, handle)
 
+    assert spec.model is not None
     ctx.app.agent(ctx.topic(spec), name=f"{ctx.settings.streams.app_id}.{spec.model.family}")(agent)

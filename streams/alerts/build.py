@@ -10,7 +10,6 @@ from datetime import datetime
 
 from cityops.contract import AlertEvent
 from cityops.contract.enums import AlertKind, AlertState, Severity
-from streams.dossier.state import from_ms
 
 #: (Vietnamese, English) message templates per kind; `{subject}`, `{detail}` filled in.
 MESSAGES: dict[AlertKind, tuple[str, str]] = {
@@ -72,7 +71,3 @@ def build_alert(
         opened_at=opened_at,
         resolved_at=resolved_at if state == AlertState.RESOLVED else None,
     )
-
-
-def ms(value: int | None) -> datetime | None:
-    return from_ms(value)

@@ -16,15 +16,14 @@ from datetime import UTC, datetime, timedelta
 from faust.types import EventT
 
 from cityops.contract import DOSSIER, DossierEvent
-from cityops.db.tables import DOSSIER_EVENTS, DOSSIER_STATE
+from cityops.db.tables import DOSSIER_STATE
 from streams.alerts.build import build_alert
-from streams.codec import decode
 from streams.context import Context, consume_in_batches
 from streams.dossier.deadlines import AlertChange, evaluate, next_check_ms
 from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, from_ms, merge, to_ms
 from streams.rates.signals import SignalBatch, on_time_signal
-from streams.sink.rows import raw_row
+from streams.source_agent import ingest, send_signals
 
 log = logging.getLogger("cityops.streams.dossier")
 
@@ -68,17 +67,9 @@ def register(ctx: Context) -> None:
     async def handle(batch: Sequence[EventT]) -> None:
         now = datetime.now(UTC)
         touched: dict[str, DossierState] = {}
-        raw_rows = []
         signals = SignalBatch()
-        for event in batch:
-            model = decode(DOSSIER, event.value)
-            if isinstance(model, str):
-                await ctx.dead_letter(DOSSIER, event.value, model)
-                continue
+        for model in await ingest(ctx, DOSSIER, batch, signals):
             assert isinstance(model, DossierEvent)
-            ctx.metrics.events_in[DOSSIER.base] += 1
-            raw_rows.append(raw_row(model, event.message.partition, event.message.offset)[1])
-            signals.saw(model.source, to_ms(model.occurred_at))
             state = touched.get(model.dossier_id) or _load(table, model.dossier_id)
             was_resolved = state.first_resolved_id
             # A repeat changes nothing, but its state row is written again all the same: after
@@ -87,7 +78,6 @@ def register(ctx: Context) -> None:
             touched[model.dossier_id] = state
             if merge(state, model) and state.first_resolved_id != was_resolved:
                 signals.add(on_time_signal(state))
-        ctx.sink.extend(DOSSIER_EVENTS, raw_rows)
         state_rows = []
         for dossier_id, state in touched.items():
             await emit(state, evaluate(state, now, cfg.due_soon_working_days))
@@ -95,8 +85,7 @@ def register(ctx: Context) -> None:
             state_rows.append(state_row(state, now))
             schedule(state)
         ctx.sink.extend(DOSSIER_STATE, state_rows)
-        for message in signals.messages():
-            await ctx.signals_topic().send(key=b"s", value=message)
+        await send_signals(ctx, signals)
 
     @app.agent(ctx.topic(DOSSIER), name=f"{ctx.settings.streams.app_id}.dossier")
     async def dossiers(stream):  # type: ignore[no-untyped-def]

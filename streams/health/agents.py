@@ -80,7 +80,7 @@ def _lag_rows(ctx: Context, worker: str) -> list[tuple[Any, ...]]:
     admin = make_admin(ctx.settings.kafka)
     consumer = make_consumer(ctx.settings.kafka)
     try:
-        committed = admin.list_consumer_group_offsets(group)
+        committed = admin.list_group_offsets(group).get(group, {})
         names = {spec.name(ctx.namespace) for spec in SOURCE_TOPICS}
         mine = {tp: meta.offset for tp, meta in committed.items() if tp.topic in names}
         ends = consumer.end_offsets(list(mine)) if mine else {}

@@ -8,7 +8,7 @@ from datetime import date
 
 from cityops.db.reconcile import reconcile
 from connectors.simulator import generate
-from tests.support.feeding import publish, settled, stored_counts
+from tests.support.feeding import missing, publish, settled, stored_counts
 from tests.support.pipeline import wait_until
 from tests.support.tcpproxy import TcpProxy
 
@@ -27,7 +27,12 @@ def test_sigkill_three_times_mid_stream(pipeline_settings, start_worker, ch) -> 
         worker.kill()
     publish(pipeline_settings, events[3 * chunk :] + events[:chunk])  # the rest and a replay
     start_worker()
-    wait_until(lambda: settled(ch, database, events), timeout=300, every=1)
+    wait_until(
+        lambda: settled(ch, database, events),
+        timeout=300,
+        every=1,
+        describe=lambda: missing(ch, database, events),
+    )
     assert reconcile(ch, database) == []
 
 
@@ -45,7 +50,12 @@ def test_clickhouse_down_for_30_seconds(pipeline_settings, start_worker, ch) -> 
         time.sleep(30)
         assert worker.process is not None and worker.process.poll() is None, worker.log_tail()
         proxy.restore()
-        wait_until(lambda: settled(ch, database, events), timeout=300, every=1)
+        wait_until(
+            lambda: settled(ch, database, events),
+            timeout=300,
+            every=1,
+            describe=lambda: missing(ch, database, events),
+        )
         assert reconcile(ch, database) == []
     finally:
         proxy.close()

@@ -71,3 +71,20 @@ def settled(client: Any, database: str, events: Sequence[Envelope]) -> bool:
     return stored_counts(client, database) == expected_counts(events) and state_complete(
         client, database, dossier_versions(events)
     )
+
+
+def missing(client: Any, database: str, events: Sequence[Envelope]) -> str:
+    """What `settled` still waits for, for the failure message."""
+    expected, stored = expected_counts(events), stored_counts(client, database)
+    have = dict(
+        client.execute(
+            f"SELECT dossier_id, max(version) FROM {database}.{DOSSIER_STATE.name} "
+            "GROUP BY dossier_id"
+        )
+    )
+    behind = {
+        d: (v, have.get(d)) for d, v in dossier_versions(events).items() if have.get(d, 0) < v
+    }
+    return f"expected {expected}, stored {stored}, {len(behind)} states behind: " + str(
+        list(behind.items())[:5]
+    )

@@ -29,8 +29,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(check: Callable[[], Any], timeout: float, every: float = 0.5) -> Any:
-    """Poll until `check()` is truthy; returns its value or fails with the last one."""
+def wait_until(
+    check: Callable[[], Any],
+    timeout: float,
+    every: float = 0.5,
+    describe: Callable[[], str] | None = None,
+) -> Any:
+    """Poll until `check()` is truthy; returns its value or fails saying what was missing."""
     deadline = time.monotonic() + timeout
     value = None
     while time.monotonic() < deadline:
@@ -38,7 +43,8 @@ def wait_until(check: Callable[[], Any], timeout: float, every: float = 0.5) -> 
         if value:
             return value
         time.sleep(every)
-    raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
+    detail = describe() if describe else f"last value: {value!r}"
+    raise AssertionError(f"condition not met within {timeout}s ({detail})")
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:

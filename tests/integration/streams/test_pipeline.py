@@ -11,7 +11,7 @@ from cityops.db.reconcile import reconcile
 from cityops.db.tables import DEADLETTERS, V_ALERTS, V_DOSSIER_DAILY, V_DOSSIER_OPEN
 from cityops.kafka import make_producer
 from connectors.simulator import generate
-from tests.support.feeding import expected_counts, publish, settled, stored_counts
+from tests.support.feeding import expected_counts, missing, publish, settled, stored_counts
 from tests.support.pipeline import wait_until
 
 DAY = date(2026, 3, 3)  # a Tuesday
@@ -22,7 +22,12 @@ def test_duplicated_shuffled_day_reconciles(pipeline_settings, start_worker, ch)
     database = pipeline_settings.clickhouse.database
     publish(pipeline_settings, events)
     worker = start_worker()
-    wait_until(lambda: settled(ch, database, events), timeout=180, every=1)
+    wait_until(
+        lambda: settled(ch, database, events),
+        timeout=180,
+        every=1,
+        describe=lambda: missing(ch, database, events),
+    )
 
     assert reconcile(ch, database) == [], worker.log_tail()
     received = {
@@ -42,7 +47,12 @@ def test_worker_killed_mid_stream_counts_nothing_twice(pipeline_settings, start_
     first.kill()
     publish(pipeline_settings, events[half:] + events[: half // 2])  # the rest, plus replays
     start_worker()
-    wait_until(lambda: settled(ch, database, events), timeout=180, every=1)
+    wait_until(
+        lambda: settled(ch, database, events),
+        timeout=180,
+        every=1,
+        describe=lambda: missing(ch, database, events),
+    )
     assert reconcile(ch, database) == []
 
 
