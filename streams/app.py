@@ -40,6 +40,10 @@ def create_app(settings: Settings, sink: object, *, web_port: int | None = None)
         topic_replication_factor=1,
         table_standby_replicas=0,
         consumer_auto_offset_reset="earliest",
+        # A worker that dies (SIGKILL, lost host) hands its partitions over in ~15 s, not 60.
+        broker_session_timeout=15.0,
+        broker_heartbeat_interval=3.0,
+        broker_rebalance_timeout=30.0,
         broker_commit_every=10_000,
         broker_commit_interval=2.0,
         producer_acks=-1,
