@@ -106,39 +106,14 @@ def kpi(
     day: Annotated[str, typer.Option(help="Local day YYYY-MM-DD (default today).")] = "",
 ) -> None:
     """Print a day's figures per agency from the read API (v_dossier_daily & co)."""
+    from cityops.db import agency_day
     from cityops.db.client import make_client
-    from cityops.db.tables import V_DOSSIER_DAILY, V_DOSSIER_OPEN, V_PAYMENT_DAILY, V_PORTAL_DAILY
 
     settings = setup(config)
     target = day or local_day(datetime.now(UTC)).isoformat()
-    db = settings.clickhouse.database
-    client = make_client(settings.clickhouse)
-    query = f"""
-        SELECT a.agency_code, a.received, a.online_received, a.resolved, a.resolved_on_time,
-               a.avg_processing_hours, o.open, o.overdue, p.succeeded, p.cashless_succeeded,
-               p.amount_vnd, r.ratings, r.satisfied_ratings
-        FROM (SELECT agency_code, sum(received) AS received,
-                     sum(online_received) AS online_received,
-                     sum(resolved) AS resolved, sum(resolved_on_time) AS resolved_on_time,
-                     if(sum(resolved) = 0, 0, sum(avg_processing_hours * resolved) / sum(resolved))
-                       AS avg_processing_hours
-              FROM {db}.{V_DOSSIER_DAILY} WHERE day = toDate('{target}') GROUP BY agency_code) AS a
-        LEFT JOIN (SELECT agency_code, count() AS open, sum(is_overdue) AS overdue
-                   FROM {db}.{V_DOSSIER_OPEN} GROUP BY agency_code) AS o USING agency_code
-        LEFT JOIN (SELECT agency_code, sum(succeeded) AS succeeded,
-                          sum(cashless_succeeded) AS cashless_succeeded,
-                          sum(amount_vnd) AS amount_vnd
-                   FROM {db}.{V_PAYMENT_DAILY} WHERE day = toDate('{target}')
-                   GROUP BY agency_code) AS p USING agency_code
-        LEFT JOIN (SELECT agency_code, sum(ratings) AS ratings,
-                          sum(satisfied_ratings) AS satisfied_ratings
-                   FROM {db}.{V_PORTAL_DAILY} WHERE day = toDate('{target}')
-                   GROUP BY agency_code) AS r USING agency_code
-        ORDER BY a.received DESC
-    """
-    rows = client.execute(query)
+    rows = agency_day.fetch(make_client(settings.clickhouse), settings.clickhouse.database, target)
     table = Table(title=f"cityops KPIs, {target} (Asia/Ho_Chi_Minh)")
-    for column in (
+    headers = (
         "agency",
         "received",
         "online %",
@@ -152,23 +127,25 @@ def kpi(
         "VND",
         "ratings",
         "satisfied %",
-    ):
-        table.add_column(column, justify="right" if column != "agency" else "left")
-    for agency, rec, onl, res, ont, avg, opn, ovd, paid, cashless, amount, rat, sat in rows:
+    )
+    for column in headers:
+        table.add_column(column, justify="left" if column == "agency" else "right")
+    for r in rows:
+        avg = r.avg_processing_hours
         table.add_row(
-            agency,
-            str(rec),
-            _pct(onl, rec),
-            str(res),
-            _pct(ont, res),
-            f"{avg:.1f}",
-            str(opn),
-            str(ovd),
-            str(paid),
-            _pct(cashless, paid),
-            f"{amount:,}",
-            str(rat),
-            _pct(sat, rat),
+            r.agency_code,
+            str(r.received),
+            _pct(r.online_received, r.received),
+            str(r.resolved),
+            _pct(r.resolved_on_time, r.resolved),
+            "-" if avg is None else f"{avg:.1f}",
+            str(r.open),
+            str(r.overdue),
+            str(r.succeeded),
+            _pct(r.cashless_succeeded, r.succeeded),
+            f"{r.amount_vnd:,}",
+            str(r.ratings),
+            _pct(r.satisfied_ratings, r.ratings),
         )
     Console().print(table)
 

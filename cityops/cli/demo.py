@@ -44,10 +44,19 @@ def _query(client: Any, sql: str) -> list[tuple[Any, ...]]:
         return []
 
 
+def _fetch_days(client: Any, database: str) -> list[Any]:
+    from cityops.db import agency_day
+
+    try:
+        return agency_day.fetch(client, database)
+    except Exception:  # the views appear once migrations ran; show nothing until then
+        return []
+
+
 def render(
     settings: Settings, consumer: Any, client: Any, started: float, previous: dict[str, int]
 ) -> tuple[Group, dict[str, int]]:
-    from cityops.db.tables import V_ALERTS, V_DOSSIER_DAILY, V_DOSSIER_OPEN, V_PAYMENT_DAILY
+    from cityops.db.tables import V_ALERTS
 
     db = settings.clickhouse.database
     offsets = _offsets(settings, consumer)
@@ -65,31 +74,15 @@ def render(
         "cashless",
         title="Today (Asia/Ho_Chi_Minh), from the read API",
     )
-    rows = _query(
-        client,
-        f"""
-        SELECT d.agency_code, d.received, d.resolved, d.on_time, o.open, o.overdue,
-               p.cashless, p.paid
-        FROM (SELECT agency_code, sum(received) AS received, sum(resolved) AS resolved,
-                     sum(resolved_on_time) AS on_time FROM {db}.{V_DOSSIER_DAILY}
-              WHERE day = toDate(toTimeZone(now(), 'Asia/Ho_Chi_Minh')) GROUP BY agency_code) AS d
-        LEFT JOIN (SELECT agency_code, count() AS open, sum(is_overdue) AS overdue
-                   FROM {db}.{V_DOSSIER_OPEN} GROUP BY agency_code) AS o USING agency_code
-        LEFT JOIN (SELECT agency_code, sum(cashless_succeeded) AS cashless, sum(succeeded) AS paid
-                   FROM {db}.{V_PAYMENT_DAILY}
-                   WHERE day = toDate(toTimeZone(now(), 'Asia/Ho_Chi_Minh'))
-                   GROUP BY agency_code) AS p USING agency_code
-        ORDER BY d.received DESC LIMIT 12""",
-    )
-    for agency, received, resolved, on_time, open_, overdue, cashless, paid in rows:
+    for r in _fetch_days(client, db)[:12]:
         kpis.add_row(
-            agency,
-            str(received),
-            str(resolved),
-            f"{on_time / resolved:.0%}" if resolved else "-",
-            str(open_),
-            str(overdue),
-            f"{cashless / paid:.0%}" if paid else "-",
+            r.agency_code,
+            str(r.received),
+            str(r.resolved),
+            f"{r.resolved_on_time / r.resolved:.0%}" if r.resolved else "-",
+            str(r.open),
+            str(r.overdue),
+            f"{r.cashless_succeeded / r.succeeded:.0%}" if r.succeeded else "-",
         )
 
     alerts = Table("state", "kind", "subject", "message", title="Latest alerts")
