@@ -59,7 +59,9 @@ def evaluate(state: DossierState, now: datetime, lead_working_days: float) -> li
     changes: list[AlertChange] = []
     for kind_value, opened_ms in list(state.firing.items()):
         kind = AlertKind(kind_value)
-        if kind in wanted and wanted[kind][0] == opened_ms:
+        if kind in wanted:
+            # Still true: the same alert stays open, even if a new due date moved its start
+            # (one open alert per kind and dossier; no resolve-and-refire flapping).
             continue
         resolved_ms = state.closed_at if state.closed_at is not None else now_ms
         severity = Severity.CRITICAL if kind == AlertKind.DOSSIER_OVERDUE else Severity.WARNING

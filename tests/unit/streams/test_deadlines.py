@@ -63,3 +63,13 @@ def test_next_check_walks_due_soon_then_due() -> None:
     assert next_check_ms(state, 1.0) == to_ms(BASE + timedelta(days=3))
     evaluate(state, BASE + timedelta(days=3, minutes=1), 1.0)
     assert next_check_ms(state, 1.0) is None
+
+
+def test_a_moved_due_date_keeps_the_same_alert_open() -> None:
+    state = open_dossier(due_days=3)
+    due = BASE + timedelta(days=3)
+    evaluate(state, due - timedelta(hours=2), 1.0)
+    opened = state.firing["dossier_due_soon"]
+    merge(state, dossier_event("in_progress", 60, due_days=3.00001))
+    assert evaluate(state, due - timedelta(hours=1), 1.0) == []
+    assert state.firing["dossier_due_soon"] == opened
