@@ -33,9 +33,12 @@ start() {
   install
   configure
   say "starting ClickHouse on 127.0.0.1:$CH_TCP_PORT (log: $LOG)"
-  (cd "$HOME_DIR" && nohup "$SERVER_BIN" --config-file="$CONF/config.xml" \
-      >"$HOME_DIR/log/stdout.log" 2>&1 &
-   echo $! >"$PIDFILE")
+  # Started directly (no subshell) so that $! is the server itself and stop can signal it.
+  cd "$HOME_DIR"
+  nohup "$SERVER_BIN" --config-file="$CONF/config.xml" \
+    >"$HOME_DIR/log/stdout.log" 2>&1 </dev/null &
+  echo $! >"$PIDFILE"
+  cd - >/dev/null
   if ! wait_for 60 "ClickHouse" healthcheck clickhouse --port "$CH_TCP_PORT"; then
     tail -n 30 "$LOG" "$HOME_DIR/log/stdout.log" >&2 || true
     fail "ClickHouse did not become healthy within 60 s; log: $LOG"

@@ -50,7 +50,7 @@ start() {
   # shellcheck disable=SC2086
   nohup java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$HERE/log4j2.yaml" \
-    -cp "$LIBS/*" kafka.Kafka "$PROPS" >>"$LOG" 2>&1 &
+    -cp "$LIBS/*" kafka.Kafka "$PROPS" >>"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   if ! wait_for 90 "Kafka" healthcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT"; then
     tail -n 30 "$LOG" >&2 || true

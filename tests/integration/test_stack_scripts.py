@@ -1,0 +1,93 @@
+"""The local stack scripts on a private copy of the stack (own folder, own ports), so the
+shared servers of the other tests are never touched: start is idempotent, stop stops, and a
+restart finds the data it had."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from clickhouse_driver import Client
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+
+from tests.conftest import REPO_ROOT
+
+SCRIPT = REPO_ROOT / "deploy" / "local" / "stack.sh"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def private_stack(stack: None, tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = dict(os.environ)
+    ports = {
+        "CITYOPS_KAFKA_PORT": free_port(),
+        "CITYOPS_KAFKA_CONTROLLER_PORT": free_port(),
+        "CITYOPS_CH_TCP_PORT": free_port(),
+        "CITYOPS_CH_HTTP_PORT": free_port(),
+    }
+    env.update({k: str(v) for k, v in ports.items()})
+    env["CITYOPS_STACK_DIR"] = str(tmp_path / "stack")
+    env["CITYOPS_KAFKA_HEAP"] = "-Xmx512m -Xms128m"
+
+    log = tmp_path / "stack-script.log"
+
+    def run(action: str) -> subprocess.CompletedProcess[str]:
+        # Output to a file, not a pipe: the servers started in the background must not hold
+        # a pipe of this test open.
+        with log.open("w") as out:
+            result = subprocess.run(
+                [str(SCRIPT), action],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                timeout=180,
+            )
+        result.stdout = log.read_text()
+        return result
+
+    yield run, ports
+    run("down")
+
+
+def test_start_twice_stop_and_restart_on_existing_data(private_stack) -> None:  # type: ignore[no-untyped-def]
+    run, ports = private_stack
+    first = run("up")
+    assert first.returncode == 0, first.stdout
+    second = run("up")
+    assert second.returncode == 0
+    assert "already running" in second.stdout  # a second start is a no-op
+
+    bootstrap = f"127.0.0.1:{ports['CITYOPS_KAFKA_PORT']}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic("kept-across-restarts", 1, 1)])
+    admin.close()
+    clickhouse = Client(host="127.0.0.1", port=ports["CITYOPS_CH_TCP_PORT"])
+    clickhouse.execute("CREATE TABLE default.kept (x UInt8) ENGINE = MergeTree ORDER BY x")
+    clickhouse.execute("INSERT INTO default.kept (x) VALUES", [(7,)])
+    clickhouse.disconnect()
+
+    assert run("down").returncode == 0
+    assert run("status").returncode == 3  # stopped
+    for port in (ports["CITYOPS_KAFKA_PORT"], ports["CITYOPS_CH_TCP_PORT"]):
+        with pytest.raises(OSError):  # really stopped: nothing listens any more
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+    again = run("up")
+    assert again.returncode == 0, again.stdout
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    assert "kept-across-restarts" in admin.list_topics()
+    admin.close()
+    clickhouse = Client(host="127.0.0.1", port=ports["CITYOPS_CH_TCP_PORT"])
+    assert clickhouse.execute("SELECT x FROM default.kept") == [(7,)]
+    clickhouse.disconnect()
