@@ -84,10 +84,16 @@ def test_overdue_alert_fires_then_resolves(pipeline_settings, start_worker, ch) 
 
     # The deadline passes with no event arriving: the timer alone must raise it.
     wait_until(lambda: alert_state() == "firing", timeout=60)
-    open_row = ch.execute(
-        f"SELECT is_overdue FROM {database}.{V_DOSSIER_OPEN} WHERE dossier_id = 'OVERDUE-1'"
+    # The view compares with ClickHouse's clock at whole seconds: allow it to tick over.
+    wait_until(
+        lambda: (
+            ch.execute(
+                f"SELECT is_overdue FROM {database}.{V_DOSSIER_OPEN} WHERE dossier_id = 'OVERDUE-1'"
+            )
+            == [(1,)]
+        ),
+        timeout=10,
     )
-    assert open_row == [(1,)]
 
     resolved = received.model_copy(
         update={
