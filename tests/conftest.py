@@ -33,14 +33,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def stack() -> None:
     """The real Kafka and ClickHouse, started by the project's own scripts."""
-    result = subprocess.run(
-        [str(REPO_ROOT / "deploy/local/stack.sh"), "up"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    log = REPO_ROOT / ".stack" / "pytest-stack-up.log"
+    log.parent.mkdir(exist_ok=True)
+    # Output to a file, not a pipe: servers started in the background must not hold a pipe
+    # of this process open.
+    with log.open("w") as out:
+        result = subprocess.run(
+            [str(REPO_ROOT / "deploy/local/stack.sh"), "up"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            timeout=600,
+        )
     if result.returncode != 0:
-        pytest.fail(f"stack did not start:\n{result.stdout}\n{result.stderr}")
+        pytest.fail(f"stack did not start:\n{log.read_text()}")
 
 
 @pytest.fixture
