@@ -72,11 +72,8 @@ INGEST_COLUMNS: frozenset[str] = frozenset(
     {"occurred_ms", "ingested_at", "kafka_partition", "kafka_offset"}
 )
 
-DOSSIER_EVENTS = TableSpec(
-    "dossier_events",
-    _cols(
-        _ENVELOPE
-        + """
+#: What a dossier is (the latest event's view of it): shared by the raw and the state table.
+_DOSSIER_DESCRIPTIVE = """
 dossier_id String
 status String
 procedure_code String
@@ -89,6 +86,14 @@ area_name String
 channel String
 online_level String
 applicant_type String
+"""
+
+DOSSIER_EVENTS = TableSpec(
+    "dossier_events",
+    _cols(
+        _ENVELOPE
+        + _DOSSIER_DESCRIPTIVE
+        + """
 applicant_ref String
 received_at Nullable(DateTime)
 due_at Nullable(DateTime)
@@ -137,19 +142,8 @@ device String
 DOSSIER_STATE = TableSpec(
     "dossier_state",
     _cols(
-        """
-dossier_id String
-status String
-procedure_code String
-procedure_name String
-field_code String
-agency_code String
-agency_name String
-area_code String
-area_name String
-channel String
-online_level String
-applicant_type String
+        _DOSSIER_DESCRIPTIVE
+        + """
 received_event_at Nullable(DateTime)
 received_at Nullable(DateTime)
 due_at Nullable(DateTime)
@@ -280,6 +274,11 @@ TABLES: tuple[TableSpec, ...] = (
     REF_PROCEDURES,
 )
 BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}
+
+#: Fields of a dossier taken from its latest event (the state rule's "descriptive" fields).
+DOSSIER_DESCRIPTIVE_FIELDS: tuple[str, ...] = tuple(
+    c.name for c in _cols(_DOSSIER_DESCRIPTIVE) if c.name != "dossier_id"
+)
 
 # The read API (contract.md) and the live-wall views.
 V_DOSSIER_DAILY = "v_dossier_daily"

@@ -21,21 +21,10 @@ from typing import Any
 
 from cityops.contract import DossierEvent
 from cityops.contract.enums import CLOSING_STATUSES, DossierStatus
+from cityops.db.tables import DOSSIER_DESCRIPTIVE_FIELDS
 
 #: Fields copied from the latest event.
-DESCRIPTIVE = (
-    "status",
-    "procedure_code",
-    "procedure_name",
-    "field_code",
-    "agency_code",
-    "agency_name",
-    "area_code",
-    "area_name",
-    "channel",
-    "online_level",
-    "applicant_type",
-)
+DESCRIPTIVE = DOSSIER_DESCRIPTIVE_FIELDS
 
 
 def to_ms(ts: datetime) -> int:

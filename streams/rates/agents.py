@@ -33,7 +33,6 @@ def rules_for(ctx: Context) -> dict[str, RateRule | dict[str, RateRule]]:
         code: RateRule(
             AlertKind.ON_TIME_RATE_LOW,
             Severity.WARNING,
-            True,
             round(1 - agency.on_time_target, 6),
             cfg.on_time_min_resolved,
         )
@@ -43,14 +42,12 @@ def rules_for(ctx: Context) -> dict[str, RateRule | dict[str, RateRule]]:
         AlertKind.PAYMENT_FAILURE_SPIKE.value: RateRule(
             AlertKind.PAYMENT_FAILURE_SPIKE,
             Severity.CRITICAL,
-            True,
             cfg.payment_failure_rate,
             cfg.payment_min_attempts,
         ),
         AlertKind.SATISFACTION_LOW.value: RateRule(
             AlertKind.SATISFACTION_LOW,
             Severity.WARNING,
-            True,
             round(1 - cfg.satisfaction_floor, 6),
             cfg.satisfaction_min_ratings,
         ),
@@ -58,7 +55,6 @@ def rules_for(ctx: Context) -> dict[str, RateRule | dict[str, RateRule]]:
         "default_on_time": RateRule(
             AlertKind.ON_TIME_RATE_LOW,
             Severity.WARNING,
-            True,
             round(1 - cfg.default_on_time_target, 6),
             cfg.on_time_min_resolved,
         ),

@@ -1,7 +1,8 @@
 """Threshold rules with hysteresis over rolling rates.
 
-A rule fires when the rate crosses its threshold with enough samples and resolves only when
-it is back past a margin, so a rate hovering at the threshold does not page a duty officer
+Every rule watches a *bad share* (failed payments, late resolutions, unsatisfied ratings):
+it fires when the share reaches its threshold with enough samples and resolves only when it is
+back under it by a margin, so a rate hovering at the threshold does not page a duty officer
 every minute.
 """
 
@@ -16,8 +17,6 @@ from cityops.contract.enums import AlertKind, Severity
 class RateRule:
     kind: AlertKind
     severity: Severity
-    #: True when a *high* rate is bad (failures), False when a *low* rate is (on-time).
-    high_is_bad: bool
     threshold: float
     min_samples: int
     #: Resolve once the rate is this far back on the good side of the threshold.
@@ -26,14 +25,12 @@ class RateRule:
     def should_fire(self, rate: float | None, samples: int) -> bool:
         if rate is None or samples < self.min_samples:
             return False
-        return rate >= self.threshold if self.high_is_bad else rate < self.threshold
+        return rate >= self.threshold
 
     def should_resolve(self, rate: float | None, samples: int) -> bool:
         if rate is None or samples < self.min_samples:
             return True
-        if self.high_is_bad:
-            return rate < self.threshold - self.hysteresis
-        return rate >= self.threshold + self.hysteresis - 1e-12 or rate >= 1.0
+        return rate < self.threshold - self.hysteresis
 
     def decide(self, firing: bool, rate: float | None, samples: int) -> bool | None:
         """New firing state, or None when nothing changes."""

@@ -6,7 +6,7 @@ from cityops.contract.enums import AlertKind, Severity
 from streams.rates.rules import RateRule
 from streams.rates.windows import RollingRate
 
-RULE = RateRule(AlertKind.PAYMENT_FAILURE_SPIKE, Severity.CRITICAL, True, 0.25, 10)
+RULE = RateRule(AlertKind.PAYMENT_FAILURE_SPIKE, Severity.CRITICAL, 0.25, 10)
 
 
 def test_window_counts_only_recent_minutes() -> None:
