@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
@@ -79,6 +79,9 @@ class StreamsSettings(BaseModel):
 
     app_id: str = "cityops-streams"
     web_port: int = 6066
+    #: The workers' event loop: uvloop runs Faust's per-record machinery ~15% faster than
+    #: asyncio's default loop (`make bench`); "aio" is the fallback where uvloop cannot load.
+    event_loop: Literal["uvloop", "aio"] = "uvloop"
     #: Rows buffered per ClickHouse table before a flush, and the longest a row waits.
     batch_max_rows: int = 20_000
     batch_max_seconds: float = 0.5

@@ -7,8 +7,6 @@ figures"), which needs no broker transactions and survives SIGKILL anywhere.
 
 from __future__ import annotations
 
-import faust
-
 from cityops.settings import Settings
 from streams.alerts import agents as alerts
 from streams.context import Context
@@ -17,6 +15,7 @@ from streams.health import agents as health
 from streams.payment import agents as payment
 from streams.portal import agents as portal
 from streams.rates import agents as rates
+from streams.runtime import App
 
 #: Every domain, in registration order. A new domain adds its `register` here.
 DOMAINS = (dossier, payment, portal, rates, alerts, health)
@@ -31,7 +30,7 @@ def create_app(settings: Settings, sink: object, *, web_port: int | None = None)
     kafka = settings.kafka
     datadir = settings.state_dir / "faust"
     datadir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = App(
         app_id(settings),
         broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
         store="memory://",

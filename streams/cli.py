@@ -26,11 +26,13 @@ worker_app = typer.Typer(help="Run stream workers.")
 def run_worker(config: ConfigOption, web_port: int) -> None:
     """One Faust worker in this process, until SIGTERM/SIGINT."""
     import faust
+    import mode.loop
 
     from streams.app import create_app
     from streams.sink.clickhouse import ClickHouseSink
 
     settings = setup(config)
+    mode.loop.use(settings.streams.event_loop)
     sink = ClickHouseSink.from_settings(
         settings.clickhouse,
         max_rows=settings.streams.batch_max_rows,

@@ -9,6 +9,7 @@ adds a column must add it here too (and the other way round).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from cityops.contract import DEADLETTER, DOSSIER, PAYMENT, PORTAL
 from cityops.settings import LOCAL_TZ
@@ -31,8 +32,9 @@ class TableSpec:
     name: str
     columns: tuple[Column, ...]
 
-    @property
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
+        # Cached: the sink asks for it once per row, on the workers' hottest path.
         return tuple(c.name for c in self.columns)
 
     def insert_sql(self, database: str) -> str:

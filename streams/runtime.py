@@ -1,0 +1,194 @@
+"""The Faust runtime of the workers: upstream's, minus two per-record costs.
+
+1. The hand-off from the fetcher to the streams. Profiling a worker that only acknowledges
+records (bench/faust_floor.py) shows a fifth of the event loop spent in one line of
+faust-streaming's `Consumer._drain_messages`:
+
+    await self.wait_first(callback(message), self.suspend_flow.wait())
+
+For every record that wraps the delivery in a task, plus three more tasks (the flow
+suspension, the service's stopped and crashed events) and an `asyncio.wait`. The tasks exist
+for one case only: a delivery that has to *wait* (its stream's queue is full, or flow control
+is suspended for a rebalance) must be abandoned when a rebalance suspends the flow, or the
+drain loop and the rebalance deadlock.
+
+A delivery that cannot wait does not need them. Here the drain loop computes, from time to
+time, a budget: the fewest free slots over every subscribed channel's queue. Only the drain
+loop fills those queues and the streams only empty them, so while the budget lasts (and flow
+control is active, the consumer not suspended, and the conductor not re-indexing) the
+delivery completes without ever yielding to the event loop, and no rebalance can interleave
+with it. Such records are delivered with a plain `await`; every other one takes upstream's
+path, unchanged. Offsets, gaps, acks and commits are handled exactly as upstream does.
+
+`_drain_messages` below is upstream's loop with that one branch added; a unit test pins the
+upstream source it was copied from, so an upgrade of faust-streaming that changes it fails
+loudly instead of silently running stale logic.
+
+2. Faust's Monitor sensor times every record in and out of every stream (four calls, a dict
+and a deque append per record) for statistics nothing here reads: the workers keep their own
+counters (streams/metrics.py, `/metrics`). `LeanMonitor` keeps the per-record hooks empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, cast
+
+import faust
+from faust.sensors.monitor import Monitor
+from faust.transport.consumer import CONSUMER_FETCHING
+from faust.transport.drivers import aiokafka as upstream
+from faust.types import TP, CollectionT, EventT, Message, StreamT
+from mode import Service
+
+#: Records delivered on the plain path are re-budgeted at least this often.
+MAX_BUDGET = 10_000
+
+
+class Consumer(upstream.Consumer):
+    """faust-streaming's aiokafka consumer, delivering records without per-record tasks."""
+
+    def _delivery_budget(self) -> int:
+        """How many records can be delivered now without any delivery having to wait."""
+        app = self.app
+        if self.suspend_flow.is_set() or not app.flow_control.is_active():
+            return 0
+        conductor = app.topics
+        if conductor._tp_to_callback_lock.locked():
+            return 0
+        budget = MAX_BUDGET
+        for channel in list(conductor._topics):
+            queue = channel.queue
+            if queue.maxsize > 0:
+                budget = min(budget, queue.maxsize - queue.qsize())
+        return max(budget, 0)
+
+    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - the worker's loop
+        callback = self.callback
+        getmany = self.getmany
+        consumer_should_stop = cast(Service, self)._stopped.is_set
+        fetcher_should_stop = cast(Service, fetcher)._stopped.is_set
+        suspended = self.suspend_flow.is_set
+        flow_active = self.app.flow_control.is_active
+        conductor_lock = self.app.topics._tp_to_callback_lock
+
+        get_read_offset = self._read_offset.__getitem__
+        set_read_offset = self._read_offset.__setitem__
+        flag_consumer_fetching = CONSUMER_FETCHING
+        set_flag = self.diag.set_flag
+        unset_flag = self.diag.unset_flag
+        commit_every = self._commit_every
+        acks_enabled_for = self.app.topics.acks_enabled_for
+
+        yield_every = 100
+        num_since_yield = 0
+        budget = 0
+        sleep = asyncio.sleep
+
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                set_flag(flag_consumer_fetching)
+                ait = cast(AsyncIterator, getmany(timeout=1.0))
+                await self.sleep(0)
+                if not self.should_stop:
+                    budget = self._delivery_budget()
+                    async for tp, message in ait:
+                        num_since_yield += 1
+                        if num_since_yield > yield_every:
+                            await sleep(0)
+                            num_since_yield = 0
+                            budget = self._delivery_budget()
+
+                        offset = message.offset
+                        r_offset = get_read_offset(tp)
+                        if r_offset is None or offset >= r_offset:
+                            gap = offset - (r_offset or 0)
+                            if gap > 1 and r_offset and acks_enabled_for(message.topic):
+                                await self._add_gap(tp, r_offset + 1, offset)
+                            if commit_every is not None and self._n_acked >= commit_every:
+                                self._n_acked = 0
+                                await self.commit()
+                                budget = self._delivery_budget()
+                            if (
+                                budget > 0
+                                and not suspended()
+                                and flow_active()
+                                and not conductor_lock.locked()
+                            ):
+                                budget -= 1
+                                await callback(message)
+                            else:
+                                await self.wait_first(callback(message), self.suspend_flow.wait())
+                                budget = self._delivery_budget()
+                            set_read_offset(tp, offset)
+                        else:
+                            self.log.dev(
+                                "DROPPED MESSAGE ROFF %r: k=%r v=%r",
+                                offset,
+                                message.key,
+                                message.value,
+                            )
+                    unset_flag(flag_consumer_fetching)
+
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                self.log.info("Broker stopped consumer, shutting down...")
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                self.log.info("Consumer shutting down for user cancel.")
+                return
+            raise
+        except Exception as exc:
+            self.log.exception("Drain messages raised: %r", exc)
+            raise
+        finally:
+            unset_flag(flag_consumer_fetching)
+
+
+class Transport(upstream.Transport):
+    Consumer = Consumer
+
+
+class LeanMonitor(Monitor):
+    """Faust's Monitor without per-record bookkeeping (commit, send and rebalance stats stay)."""
+
+    def on_message_in(self, tp: TP, offset: int, message: Message) -> None:
+        self.messages_received_total += 1
+
+    def on_stream_event_in(
+        self, tp: TP, offset: int, stream: StreamT, event: EventT
+    ) -> dict[str, Any] | None:
+        return None
+
+    def on_stream_event_out(
+        self,
+        tp: TP,
+        offset: int,
+        stream: StreamT,
+        event: EventT,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        return None
+
+    def on_message_out(self, tp: TP, offset: int, message: Message) -> None:
+        return None
+
+    def on_table_get(self, table: CollectionT, key: Any) -> None:
+        return None
+
+    def on_table_set(self, table: CollectionT, key: Any, value: Any) -> None:
+        return None
+
+
+class App(faust.App):
+    """A Faust app with the consumer and the monitor above (everything else is upstream's)."""
+
+    def __init__(self, id: str, **options: Any) -> None:
+        options.setdefault("Monitor", LeanMonitor)
+        super().__init__(id, **options)
+
+    def _new_transport(self) -> Transport:
+        return Transport(self.conf.broker_consumer, self)
