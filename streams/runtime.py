@@ -64,6 +64,10 @@ class Consumer(upstream.Consumer):
                 budget = min(budget, queue.maxsize - queue.qsize())
         return max(budget, 0)
 
+    async def _inbox_ready(self, inbox: Inbox) -> None:
+        await self.app.flow_control.acquire()
+        await inbox.wait_for_room()
+
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - the worker's loop
         callback = self.callback
         getmany = self.getmany
@@ -80,6 +84,7 @@ class Consumer(upstream.Consumer):
         unset_flag = self.diag.unset_flag
         commit_every = self._commit_every
         acks_enabled_for = self.app.topics.acks_enabled_for
+        inbox_for = cast(App, self.app).inboxes.get
 
         yield_every = 100
         num_since_yield = 0
@@ -110,7 +115,15 @@ class Consumer(upstream.Consumer):
                                 self._n_acked = 0
                                 await self.commit()
                                 budget = self._delivery_budget()
-                            if (
+                            inbox = inbox_for(tp.topic)
+                            if inbox is not None:
+                                if inbox.full() or suspended() or not flow_active():
+                                    await self.wait_first(
+                                        self._inbox_ready(inbox), self.suspend_flow.wait()
+                                    )
+                                if not suspended():
+                                    inbox.put(message)
+                            elif (
                                 budget > 0
                                 and not suspended()
                                 and flow_active()
@@ -146,6 +159,75 @@ class Consumer(upstream.Consumer):
             raise
         finally:
             unset_flag(flag_consumer_fetching)
+
+
+class Inbox:
+    """The fetched records of one topic, waiting to be taken by its processor in batches.
+
+    Faust's streams hand records to agents one by one (an Event, a queue put and get, an
+    iterator step and an ack per record): at backfill rates that machinery cost more than
+    the processing itself. The source topics' processors want batches anyway (one INSERT per
+    table per batch), so their records skip it: the drain loop puts each record here and
+    the processor takes lists of them, acknowledging each record to the consumer once its
+    batch is written. Offsets, commits and rebalances stay Faust's: the topic is subscribed
+    through the conductor like any agent's, and the inbox is emptied when partitions are
+    revoked (their records are fetched again after the seek to the committed offsets).
+
+    Unlike the streams' queues, an inbox is not cleared when flow control *resumes*: after a
+    recovery Faust resumes the partitions, seeks and only then resumes flow control, and
+    records fetched during the seek would be dropped without being fetched again.
+    """
+
+    def __init__(self, topic: str, maxsize: int) -> None:
+        self.topic = topic
+        self.maxsize = maxsize
+        self._records: list[Message] = []
+        self._arrived = asyncio.Event()
+        self._room = asyncio.Event()
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def full(self) -> bool:
+        return len(self._records) >= self.maxsize
+
+    def put(self, message: Message) -> None:
+        self._records.append(message)
+        self._arrived.set()
+
+    def clear(self) -> None:
+        """Forget every waiting record (partitions are being revoked)."""
+        self._records = []
+        self._room.set()
+
+    async def wait_for_room(self) -> None:
+        while self.full():
+            self._room.clear()
+            await self._room.wait()
+
+    async def take(self, max_records: int, within: float) -> list[Message]:
+        """Up to `max_records` records, once there are that many or `within` seconds after
+        the first one arrived; an empty list when none arrived within `within` seconds."""
+        if not self._records and not await self._next_arrival(within):
+            return []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while len(self._records) < max_records:
+            if not await self._next_arrival(deadline - loop.time()):
+                break
+        batch, self._records = self._records[:max_records], self._records[max_records:]
+        self._room.set()
+        return batch
+
+    async def _next_arrival(self, timeout: float) -> bool:
+        if timeout <= 0:
+            return False
+        self._arrived.clear()
+        try:
+            await asyncio.wait_for(self._arrived.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
 
 class Transport(upstream.Transport):
@@ -189,6 +271,22 @@ class App(faust.App):
     def __init__(self, id: str, **options: Any) -> None:
         options.setdefault("Monitor", LeanMonitor)
         super().__init__(id, **options)
+        #: Topic name -> the inbox its records are delivered to (see `Inbox`).
+        self.inboxes: dict[str, Inbox] = {}
+
+    def inbox(self, topic: faust.TopicT, maxsize: int) -> Inbox:
+        """Subscribe to `topic`, its records delivered in batches to the returned inbox."""
+        (name,) = topic.topics
+        if name not in self.inboxes:
+            self.inboxes[name] = Inbox(name, maxsize)
+            self.topics.add(topic)
+        return self.inboxes[name]
+
+    async def _on_partitions_revoked(self, revoked: set[TP]) -> None:
+        # No await before upstream stops the flow: nothing is put in between.
+        for inbox in self.inboxes.values():
+            inbox.clear()
+        await super()._on_partitions_revoked(revoked)
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from faust.types import EventT
+from faust.types import Message
 
 from cityops.contract import Envelope, TopicSpec
 from cityops.db.tables import RAW_TABLES
 from streams.codec import decode
-from streams.context import Context, consume_in_batches
+from streams.context import Context, register_batch_processor
 from streams.rates.signals import SignalBatch
 from streams.sink.rows import epoch_ms, raw_row
 
@@ -23,19 +23,19 @@ SignalFn = Callable[[Any], dict[str, Any] | None]
 
 
 async def ingest(
-    ctx: Context, spec: TopicSpec, batch: Sequence[EventT], signals: SignalBatch
+    ctx: Context, spec: TopicSpec, batch: Sequence[Message], signals: SignalBatch
 ) -> list[Envelope]:
     """Decode a batch of one source topic: dead-letter what does not decode, buffer the raw
     rows, note each source as seen; returns the events for the domain logic."""
     models: list[Envelope] = []
     rows = []
-    for event in batch:
-        model = decode(spec, event.value)
+    for record in batch:
+        model = decode(spec, record.value)
         if isinstance(model, str):
-            await ctx.dead_letter(spec, event.value, model)
+            await ctx.dead_letter(spec, record.value, model)
             continue
         ctx.metrics.events_in[spec.base] += 1
-        rows.append(raw_row(model, event.message.partition, event.message.offset)[1])
+        rows.append(raw_row(model, record.partition, record.offset)[1])
         signals.saw(model.source, epoch_ms(model.occurred_at))
         models.append(model)
     ctx.sink.extend(RAW_TABLES[spec.base], rows)
@@ -48,14 +48,13 @@ async def send_signals(ctx: Context, signals: SignalBatch) -> None:
 
 
 def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
-    async def handle(batch: Sequence[EventT]) -> None:
+    async def handle(batch: Sequence[Message]) -> None:
         signals = SignalBatch()
         for model in await ingest(ctx, spec, batch, signals):
             signals.add(signal(model))
         await send_signals(ctx, signals)
 
-    async def agent(stream):  # type: ignore[no-untyped-def]
-        await consume_in_batches(ctx, stream, handle)
-
     assert spec.model is not None
-    ctx.app.agent(ctx.topic(spec), name=f"{ctx.settings.streams.app_id}.{spec.model.family}")(agent)
+    register_batch_processor(
+        ctx, spec, f"{ctx.settings.streams.app_id}.{spec.model.family}", handle
+    )

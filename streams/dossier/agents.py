@@ -13,12 +13,12 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from faust.types import EventT
+from faust.types import Message
 
 from cityops.contract import DOSSIER, DossierEvent
 from cityops.db.tables import DOSSIER_STATE
 from streams.alerts.build import build_alert
-from streams.context import Context, consume_in_batches
+from streams.context import Context, register_batch_processor
 from streams.dossier.deadlines import AlertChange, evaluate, next_check_ms
 from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, from_ms, merge, to_ms
@@ -64,7 +64,7 @@ def register(ctx: Context) -> None:
             )
             await ctx.publish_alert(alert)
 
-    async def handle(batch: Sequence[EventT]) -> None:
+    async def handle(batch: Sequence[Message]) -> None:
         now = datetime.now(UTC)
         touched: dict[str, DossierState] = {}
         signals = SignalBatch()
@@ -87,9 +87,7 @@ def register(ctx: Context) -> None:
         ctx.sink.extend(DOSSIER_STATE, state_rows)
         await send_signals(ctx, signals)
 
-    @app.agent(ctx.topic(DOSSIER), name=f"{ctx.settings.streams.app_id}.dossier")
-    async def dossiers(stream):  # type: ignore[no-untyped-def]
-        await consume_in_batches(ctx, stream, handle)
+    register_batch_processor(ctx, DOSSIER, f"{ctx.settings.streams.app_id}.dossier", handle)
 
     @app.on_rebalance_complete.connect
     async def _on_rebalance(*_args, **_kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -123,7 +121,7 @@ def register(ctx: Context) -> None:
         before = datetime.now(UTC) - timedelta(hours=cfg.closed_retention_hours)
         await _prune_closed(table, before)
 
-    _ = (dossiers, deadlines, prune, _on_rebalance)
+    _ = (deadlines, prune, _on_rebalance)
 
 
 def _load(table, dossier_id: str) -> DossierState:  # type: ignore[no-untyped-def]

@@ -1,0 +1,118 @@
+"""The worker's Faust runtime: batch inboxes, the patched drain loop, the lean monitor."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import time
+
+import pytest
+from faust.transport.consumer import Consumer as UpstreamConsumer
+
+from streams import runtime
+from streams.runtime import App, Inbox, LeanMonitor
+
+#: sha256 of faust-streaming's `Consumer._drain_messages`, the loop streams/runtime.py copies.
+UPSTREAM_DRAIN_SHA256 = "44a2500309e83c630493f6828af50166ec8d96a0b3e4fb2bab735f704ae93417"
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def test_upstream_drain_loop_is_the_one_the_runtime_was_written_against() -> None:
+    source = inspect.getsource(UpstreamConsumer._drain_messages)
+    assert hashlib.sha256(source.encode()).hexdigest() == UPSTREAM_DRAIN_SHA256, (
+        "faust-streaming's Consumer._drain_messages changed: merge the change into "
+        "streams/runtime.py's copy, then update UPSTREAM_DRAIN_SHA256"
+    )
+
+
+def test_a_full_batch_is_taken_without_waiting() -> None:
+    async def scenario() -> tuple[list[int], float, int]:
+        inbox = Inbox("t", maxsize=100)
+        for n in range(25):
+            inbox.put(n)  # type: ignore[arg-type]
+        started = time.monotonic()
+        batch = await inbox.take(10, within=5.0)
+        return batch, time.monotonic() - started, len(inbox)  # type: ignore[return-value]
+
+    batch, waited, left = run(scenario())
+    assert batch == list(range(10)) and left == 15
+    assert waited < 1.0
+
+
+def test_a_partial_batch_is_taken_within_the_window_after_the_first_record() -> None:
+    async def scenario() -> tuple[list[int], float]:
+        inbox = Inbox("t", maxsize=100)
+
+        async def late() -> None:
+            await asyncio.sleep(0.3)
+            inbox.put(1)  # type: ignore[arg-type]
+            await asyncio.sleep(0.05)
+            inbox.put(2)  # type: ignore[arg-type]
+
+        task = asyncio.ensure_future(late())
+        started = time.monotonic()
+        batch = await inbox.take(10, within=0.5)
+        await task
+        return batch, time.monotonic() - started  # type: ignore[return-value]
+
+    batch, waited = run(scenario())
+    assert batch == [1, 2]
+    # The 0.5 s window starts at the first record (0.3 s), not at the call.
+    assert 0.75 <= waited < 2.0
+
+
+def test_nothing_arriving_gives_an_empty_batch() -> None:
+    assert run(Inbox("t", maxsize=10).take(10, within=0.1)) == []
+
+
+def test_a_full_inbox_holds_the_producer_until_records_are_taken() -> None:
+    async def scenario() -> list[str]:
+        inbox = Inbox("t", maxsize=3)
+        for n in range(3):
+            inbox.put(n)  # type: ignore[arg-type]
+        order: list[str] = []
+
+        async def producer() -> None:
+            await inbox.wait_for_room()
+            order.append("room")
+
+        task = asyncio.ensure_future(producer())
+        await asyncio.sleep(0.05)
+        order.append("take")
+        await inbox.take(2, within=0.1)
+        await asyncio.wait_for(task, 1.0)
+        return order
+
+    assert run(scenario()) == ["take", "room"]
+
+
+def test_clear_forgets_waiting_records_and_frees_room() -> None:
+    inbox = Inbox("t", maxsize=2)
+    inbox.put(1)  # type: ignore[arg-type]
+    inbox.put(2)  # type: ignore[arg-type]
+    assert inbox.full()
+    inbox.clear()
+    assert len(inbox) == 0 and not inbox.full()
+    run(asyncio.wait_for(inbox.wait_for_room(), 0.5))
+
+
+@pytest.fixture
+def app() -> App:
+    return App("runtime-test", broker="kafka://127.0.0.1:1", store="memory://")
+
+
+def test_the_app_uses_the_runtime_consumer_and_monitor(app: App) -> None:
+    assert app.transport.Consumer is runtime.Consumer
+    assert isinstance(app.monitor, LeanMonitor)
+
+
+def test_an_inbox_subscribes_its_topic_once(app: App) -> None:
+    topic = app.topic("cityops.portal.v1", value_serializer="raw")
+    first = app.inbox(topic, maxsize=10)
+    assert app.inbox(topic, maxsize=10) is first
+    assert app.inboxes == {"cityops.portal.v1": first}
+    assert topic in app.topics._topics  # subscribed through the conductor like an agent's
