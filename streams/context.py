@@ -7,13 +7,13 @@ import asyncio
 import base64
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
-from faust.types import EventT, Message, StreamT
+from faust.types import Message
 
 from cityops.contract import ALERTS, DEADLETTER, AlertEvent, DeadLetter, TopicSpec
 from cityops.settings import Settings
@@ -55,7 +55,7 @@ class Context:
         name = f"{self.namespace}.{SIGNALS_TOPIC}" if self.namespace else SIGNALS_TOPIC
         if name not in self.topics:
             self.topics[name] = self.app.topic(
-                name, key_serializer="raw", value_serializer="json", partitions=1, internal=True
+                name, key_serializer="raw", value_serializer="raw", partitions=1, internal=True
             )
         return self.topics[name]
 
@@ -87,57 +87,16 @@ class Context:
         await self.topic(ALERTS).send(key=alert.key().encode(), value=alert.to_json_bytes())
 
 
-BatchHandler = Callable[[Sequence[Any]], Awaitable[None]]
-
-
-async def consume_in_batches(ctx: Context, stream: StreamT, handle: BatchHandler) -> None:
-    """An agent's stream, processed in batches (the low-volume topics: alerts, signals...)."""
-
-    async def ack(events: Sequence[EventT]) -> None:
-        for event in events:
-            await stream.ack(event)
-
-    cfg = ctx.settings.streams
-    await _write_then_ack(
-        ctx, stream.noack_take(cfg.batch_max_rows, within=cfg.batch_max_seconds), handle, ack
-    )
+BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
 
 
 def register_batch_processor(
-    ctx: Context, spec: TopicSpec, name: str, handle: BatchHandler
+    ctx: Context, topic: faust.TopicT, name: str, handle: BatchHandler
 ) -> None:
-    """Process a source topic in batches of Kafka records (`Message`: .value, .partition,
-    .offset), delivered through an inbox instead of a per-record stream (streams/runtime.py)."""
-    cfg = ctx.settings.streams
-    inbox = ctx.app.inbox(ctx.topic(spec), maxsize=2 * cfg.batch_max_rows)
-    consumer_ack = ctx.app.consumer.ack
+    """Process `topic` in batches of Kafka records (`Message`: .value, .partition, .offset),
+    delivered through an inbox rather than Faust's per-record streams (streams/runtime.py).
 
-    async def batches() -> AsyncIterator[list[Message]]:
-        while True:  # until the worker stops and cancels the task
-            batch = await inbox.take(cfg.batch_max_rows, cfg.batch_max_seconds)
-            if batch:
-                yield batch
-
-    async def ack(records: Sequence[Message]) -> None:
-        for record in records:
-            consumer_ack(record)
-
-    async def process() -> None:
-        log.info("batch processor %s started on %s", name, inbox.topic)
-        await _write_then_ack(ctx, batches(), handle, ack)
-
-    process.__name__ = process.__qualname__ = name
-    ctx.app.task(process)
-
-
-async def _write_then_ack(
-    ctx: Context,
-    batches: AsyncIterator[Sequence[Any]],
-    handle: BatchHandler,
-    ack: Callable[[Sequence[Any]], Awaitable[None]],
-) -> None:
-    """Batch, write, then acknowledge: offsets advance only after ClickHouse has the rows.
-
+    Batch, write, then acknowledge: offsets advance only after ClickHouse has the rows.
     Nothing is acknowledged before the flush that carries its batch's rows returned;
     meanwhile the next batch is already being processed, so the database round trip overlaps
     with decoding instead of stalling it (one flush in flight at a time keeps memory
@@ -145,18 +104,30 @@ async def _write_then_ack(
     acked: the records are read again after the restart and the idempotent tables absorb
     the repeat.
     """
-    in_flight: asyncio.Task[None] | None = None
+    cfg = ctx.settings.streams
+    inbox = ctx.app.inbox(topic, maxsize=2 * cfg.batch_max_rows)
 
-    async def flush_then_ack(records: list[Any]) -> None:
+    async def flush_then_ack(records: list[Message]) -> None:
         await ctx.flush()
-        await ack(records)
+        ack = ctx.app.consumer.ack
+        for record in records:
+            ack(record)
 
-    try:
-        async for batch in batches:
-            await handle(batch)
-            if in_flight is not None:
-                await in_flight
-            in_flight = asyncio.ensure_future(flush_then_ack(list(batch)))
-    finally:
-        if in_flight is not None and not in_flight.done():
-            await asyncio.shield(in_flight)
+    async def process() -> None:
+        log.info("batch processor %s started on %s", name, inbox.topic)
+        in_flight: asyncio.Task[None] | None = None
+        try:
+            while True:  # until the worker stops and cancels the task
+                batch = await inbox.take(cfg.batch_max_rows, cfg.batch_max_seconds)
+                if not batch:
+                    continue
+                await handle(batch)
+                if in_flight is not None:
+                    await in_flight
+                in_flight = asyncio.ensure_future(flush_then_ack(batch))
+        finally:
+            if in_flight is not None and not in_flight.done():
+                await asyncio.shield(in_flight)
+
+    process.__name__ = process.__qualname__ = name
+    ctx.app.task(process)

@@ -16,7 +16,7 @@ from cityops.contract import Envelope, TopicSpec
 from cityops.db.tables import RAW_TABLES
 from streams.codec import decode
 from streams.context import Context, register_batch_processor
-from streams.rates.signals import SignalBatch
+from streams.rates.signals import SignalBatch, encode_signal
 from streams.sink.rows import epoch_ms, raw_row
 
 SignalFn = Callable[[Any], dict[str, Any] | None]
@@ -44,7 +44,7 @@ async def ingest(
 
 async def send_signals(ctx: Context, signals: SignalBatch) -> None:
     for message in signals.messages():
-        await ctx.signals_topic().send(key=b"s", value=message)
+        await ctx.signals_topic().send(key=b"s", value=encode_signal(message))
 
 
 def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
@@ -56,5 +56,5 @@ def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
 
     assert spec.model is not None
     register_batch_processor(
-        ctx, spec, f"{ctx.settings.streams.app_id}.{spec.model.family}", handle
+        ctx, ctx.topic(spec), f"{ctx.settings.streams.app_id}.{spec.model.family}", handle
     )

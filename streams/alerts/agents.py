@@ -8,28 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from faust.types import EventT
+from faust.types import Message
 
 from cityops.contract import ALERTS, AlertEvent
 from cityops.db.tables import ALERTS as ALERTS_TABLE
 from streams.codec import decode
-from streams.context import Context, consume_in_batches
+from streams.context import Context, register_batch_processor
 from streams.sink.rows import alert_row
 
 
 def register(ctx: Context) -> None:
-    async def handle(batch: Sequence[EventT]) -> None:
+    async def handle(batch: Sequence[Message]) -> None:
         rows = []
-        for event in batch:
-            model = decode(ALERTS, event.value)
+        for record in batch:
+            model = decode(ALERTS, record.value)
             if isinstance(model, str):
-                await ctx.dead_letter(ALERTS, event.value, model)
+                await ctx.dead_letter(ALERTS, record.value, model)
                 continue
             assert isinstance(model, AlertEvent)
             rows.append(alert_row(model))
         ctx.sink.extend(ALERTS_TABLE, rows)
 
-    async def agent(stream):  # type: ignore[no-untyped-def]
-        await consume_in_batches(ctx, stream, handle)
-
-    ctx.app.agent(ctx.topic(ALERTS), name=f"{ctx.settings.streams.app_id}.alerts")(agent)
+    # Batched like the source topics: a backfill of past days raises thousands of alerts.
+    register_batch_processor(
+        ctx, ctx.topic(ALERTS), f"{ctx.settings.streams.app_id}.alerts", handle
+    )

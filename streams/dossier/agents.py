@@ -87,7 +87,9 @@ def register(ctx: Context) -> None:
         ctx.sink.extend(DOSSIER_STATE, state_rows)
         await send_signals(ctx, signals)
 
-    register_batch_processor(ctx, DOSSIER, f"{ctx.settings.streams.app_id}.dossier", handle)
+    register_batch_processor(
+        ctx, ctx.topic(DOSSIER), f"{ctx.settings.streams.app_id}.dossier", handle
+    )
 
     @app.on_rebalance_complete.connect
     async def _on_rebalance(*_args, **_kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from faust.types import EventT
+from faust.types import Message
 from faust.web import Request, Response, View
 from pydantic import ValidationError
 
 from cityops.contract import DEADLETTER, SOURCE_TOPICS, DeadLetter
 from cityops.db.tables import CONSUMER_LAG, DEADLETTERS
 from cityops.kafka import make_admin, make_consumer
-from streams.context import Context, consume_in_batches
+from streams.context import Context, register_batch_processor
 from streams.sink.rows import deadletter_row
 
 log = logging.getLogger("cityops.streams.health")
@@ -26,28 +26,27 @@ def register(ctx: Context) -> None:
     app = ctx.app
     worker = f"{os.uname().nodename}:{os.getpid()}"
 
-    async def handle(batch: Sequence[EventT]) -> None:
+    async def handle(batch: Sequence[Message]) -> None:
         rows = []
-        for event in batch:
+        for message in batch:
             try:
-                record = DeadLetter.model_validate_json(event.value or b"")
+                record = DeadLetter.model_validate_json(message.value or b"")
             except ValidationError as exc:
                 # A dead letter that is itself malformed is kept as one, never dropped.
                 record = DeadLetter(
                     source="unknown",
                     reason=f"malformed dead letter: {exc.errors()[:1]}",
                     original_b64="",
-                    original_text=(event.value or b"").decode(errors="replace"),
+                    original_text=(message.value or b"").decode(errors="replace"),
                     at=datetime.now(UTC),
                     stage="worker",
                 )
             rows.append(deadletter_row(record))
         ctx.sink.extend(DEADLETTERS, rows)
 
-    async def agent(stream):  # type: ignore[no-untyped-def]
-        await consume_in_batches(ctx, stream, handle)
-
-    app.agent(ctx.topic(DEADLETTER), name=f"{ctx.settings.streams.app_id}.deadletters")(agent)
+    register_batch_processor(
+        ctx, ctx.topic(DEADLETTER), f"{ctx.settings.streams.app_id}.deadletters", handle
+    )
 
     @app.timer(ctx.settings.streams.lag_report_seconds)
     async def report_lag() -> None:

@@ -11,16 +11,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from faust.types import EventT
+from faust.types import Message
 
 from cityops.contract.enums import AlertKind, AlertState, Severity
 from cityops.reference import load_reference
 from cityops.timeutil import is_working_hours
 from streams.alerts.build import build_alert
-from streams.context import Context, consume_in_batches
+from streams.context import Context, register_batch_processor
 from streams.dossier.state import from_ms
 from streams.rates.rules import RateRule, describe
-from streams.rates.signals import MINUTE_MS
+from streams.rates.signals import MINUTE_MS, decode_signal
 from streams.rates.windows import RollingRate
 
 log = logging.getLogger("cityops.streams.rates")
@@ -117,11 +117,12 @@ def register(ctx: Context) -> None:
             entry["open"] = 0
         await ctx.publish_alert(alert)
 
-    async def handle(batch: Sequence[EventT]) -> None:
+    async def handle(batch: Sequence[Message]) -> None:
         touched: dict[str, dict[str, Any]] = {}
-        for event in batch:
-            signal = event.value
-            if not isinstance(signal, dict) or "k" not in signal:
+        for record in batch:
+            signal = decode_signal(record.value)
+            if signal is None:
+                log.warning("skipped a malformed rate signal: %r", record.value[:200])
                 continue
             if signal["k"] == AlertKind.SOURCE_SILENT.value:
                 await _seen(seen, signal, ctx)
@@ -139,9 +140,8 @@ def register(ctx: Context) -> None:
             await evaluate_window(key, entry)
             windows[key] = entry
 
-    @app.agent(ctx.signals_topic(), name=f"{cfg.app_id}.rates")
-    async def rates(stream):  # type: ignore[no-untyped-def]
-        await consume_in_batches(ctx, stream, handle)
+    # Batched like the source topics: a backfill sends a signal per (rule, subject, minute).
+    register_batch_processor(ctx, ctx.signals_topic(), f"{cfg.app_id}.rates", handle)
 
     @app.timer(30.0)
     async def silence() -> None:
@@ -156,7 +156,7 @@ def register(ctx: Context) -> None:
                 await _silent_alert(ctx, source, entry, AlertState.FIRING, None)
                 seen[source] = entry
 
-    _ = (rates, silence)
+    _ = silence
 
 
 async def _seen(seen, signal: dict[str, Any], ctx: Context) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ full events, aggregated per batch: one JSON message per (rule, subject, minute),
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,19 @@ from cityops.contract.enums import AlertKind, PaymentStatus
 from streams.dossier.state import DossierState
 
 MINUTE_MS = 60_000
+
+
+def encode_signal(signal: dict[str, Any]) -> bytes:
+    return json.dumps(signal, separators=(",", ":")).encode()
+
+
+def decode_signal(value: bytes | None) -> dict[str, Any] | None:
+    """A signal, or None for anything that is not one (the topic is internal, but still)."""
+    try:
+        signal = json.loads(value or b"")
+    except ValueError:
+        return None
+    return signal if isinstance(signal, dict) and "k" in signal else None
 
 
 def on_time_signal(state: DossierState) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import base64
 import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from operator import attrgetter
 from typing import Any, get_args
@@ -34,7 +34,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def epoch_ms(ts: datetime) -> int:
     """Milliseconds since the epoch, exactly (no float rounding): the events' tie-break order."""
     aware = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-    return (aware - _EPOCH) // timedelta(milliseconds=1)
+    delta = aware - _EPOCH  # integer parts: faster than dividing timedeltas, just as exact
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def _value(value: Any) -> Any:
