@@ -1,6 +1,6 @@
 """The Faust application of the stream workers, built from settings.
 
-One app, one consumer group; each domain registers its agents, tables and timers. Processing
+One app, one consumer group; each domain registers its processors, tables and timers. Processing
 is at-least-once and every write is idempotent (see docs/architecture.md: "Exactly the same
 figures"), which needs no broker transactions and survives SIGKILL anywhere.
 """
@@ -8,13 +8,13 @@ figures"), which needs no broker transactions and survives SIGKILL anywhere.
 from __future__ import annotations
 
 from cityops.settings import Settings
-from streams.alerts import agents as alerts
+from streams.alerts import processors as alerts
 from streams.context import Context
-from streams.dossier import agents as dossier
-from streams.health import agents as health
-from streams.payment import agents as payment
-from streams.portal import agents as portal
-from streams.rates import agents as rates
+from streams.dossier import processors as dossier
+from streams.health import processors as health
+from streams.payment import processors as payment
+from streams.portal import processors as portal
+from streams.rates import processors as rates
 from streams.runtime import App
 
 #: Every domain, in registration order. A new domain adds its `register` here.
@@ -54,7 +54,7 @@ def create_app(settings: Settings, sink: object, *, web_port: int | None = None)
         datadir=str(datadir),
         autodiscover=False,
         stream_wait_empty=False,
-        # Bigger fetches and buffers: the agents batch thousands of records per flush.
+        # Bigger fetches and buffers: the processors batch thousands of records per flush.
         broker_max_poll_records=5000,
         stream_buffer_maxsize=20000,
         consumer_max_fetch_size=8 * 1024 * 1024,

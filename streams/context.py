@@ -1,4 +1,4 @@
-"""What every agent of a worker shares: settings, topics, the ClickHouse sink, metrics, and
+"""What every processor of a worker shares: settings, topics, the ClickHouse sink, metrics, and
 the two side outputs (dead letters and alerts)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from streams.metrics import Metrics
 
 log = logging.getLogger("cityops.streams")
 
-#: The topic of rate signals between the source agents and the rates agent (internal).
+#: The topic of rate signals between the source processors and the rates processor (internal).
 SIGNALS_TOPIC = "cityops-internal.signals.v1"
 
 

@@ -1,5 +1,5 @@
 """Deadline rules of an open dossier: when `dossier_due_soon` and `dossier_overdue` fire
-and when they resolve. Pure: the agent and the deadline timer both call `evaluate`.
+and when they resolve. Pure: the processor and the deadline timer both call `evaluate`.
 
 `opened_at` is derived from the dossier (the due date, or the start of the due-soon window),
 not from the wall clock, so re-evaluating after a restart produces the same alert, which the

@@ -1,8 +1,8 @@
-"""Signals: the small facts source agents send to the rates agent.
+"""Signals: the small facts source processors send to the rates processor.
 
-The rates agent must see every payment, rating and resolution of the province to compute
+The rates processor must see every payment, rating and resolution of the province to compute
 per-provider and per-agency rates, but the source topics are partitioned by entity. So source
-agents send compact signals to a one-partition internal topic instead of repartitioning the
+processors send compact signals to a one-partition internal topic instead of repartitioning the
 full events, aggregated per batch: one JSON message per (rule, subject, minute),
 {"k": kind, "s": subject, "m": minute, "h": hits, "n": total, "a": agency}.
 """
@@ -78,7 +78,7 @@ def seen_signal(source: str, occurred_ms: int) -> dict[str, Any]:
 @dataclass
 class SignalBatch:
     """Signals of one batch folded per (rule, subject, minute): one message each, not one
-    per event, so the rates agent's input stays small whatever the event rate."""
+    per event, so the rates processor's input stays small whatever the event rate."""
 
     counts: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
     agencies: dict[tuple[str, str, int], str] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""The rates agent: rolling windows per (rule, subject) and the silence watch per source.
+"""The rates processor: rolling windows per (rule, subject) and the silence watch per source.
 
 It owns one partition (the signals topic has one), so each window sees the whole province.
 Windows live in a changelogged table; an alert's `opened_at` is the minute the rate crossed.

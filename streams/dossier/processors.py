@@ -1,6 +1,6 @@
-"""Dossier agents: lifecycle state per dossier, raw rows, state rows and deadline alerts.
+"""Dossier processor: lifecycle state per dossier, raw rows, state rows and deadline alerts.
 
-The agent body stays thin: `merge` (state.py) and `evaluate` (deadlines.py) hold the rules.
+The processor stays thin: `merge` (state.py) and `evaluate` (deadlines.py) hold the rules.
 A timer wakes dossiers whose deadline passes with no new event, through a heap of the next
 moment each open dossier's alerts can change; the heap is rebuilt from the table after a
 rebalance, so a restarted worker still fires overdue alerts within seconds of the deadline.
@@ -23,7 +23,7 @@ from streams.dossier.deadlines import AlertChange, evaluate, next_check_ms
 from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, from_ms, merge, to_ms
 from streams.rates.signals import SignalBatch, on_time_signal
-from streams.source_agent import ingest, send_signals
+from streams.source_processor import ingest, send_signals
 
 log = logging.getLogger("cityops.streams.dossier")
 

@@ -3,7 +3,7 @@
 from cityops.contract import PORTAL
 from streams.context import Context
 from streams.rates.signals import rating_signal
-from streams.source_agent import register_source
+from streams.source_processor import register_source
 
 
 def register(ctx: Context) -> None:

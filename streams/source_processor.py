@@ -1,4 +1,4 @@
-"""The shape shared by the payment and portal agents: decode, store raw, send signals.
+"""The shape shared by the payment and portal processors: decode, store raw, send signals.
 
 Both keep no per-entity state (their read-API figures are exact by construction from the
 deduplicated raw tables); they differ only in the signal they derive, so a new source of the
@@ -17,7 +17,7 @@ from cityops.db.tables import RAW_TABLES
 from streams.codec import decode
 from streams.context import Context, register_batch_processor
 from streams.rates.signals import SignalBatch, encode_signal
-from streams.sink.rows import epoch_ms, raw_row
+from streams.sink.rows import raw_row
 
 SignalFn = Callable[[Any], dict[str, Any] | None]
 
@@ -27,6 +27,8 @@ async def ingest(
 ) -> list[Envelope]:
     """Decode a batch of one source topic: dead-letter what does not decode, buffer the raw
     rows, note each source as seen; returns the events for the domain logic."""
+    table = RAW_TABLES[spec.base]
+    occurred_ms = table.column_names.index("occurred_ms")
     models: list[Envelope] = []
     rows = []
     for record in batch:
@@ -34,11 +36,12 @@ async def ingest(
         if isinstance(model, str):
             await ctx.dead_letter(spec, record.value, model)
             continue
-        ctx.metrics.events_in[spec.base] += 1
-        rows.append(raw_row(model, record.partition, record.offset)[1])
-        signals.saw(model.source, epoch_ms(model.occurred_at))
+        row = raw_row(model, record.partition, record.offset)[1]
+        rows.append(row)
+        signals.saw(model.source, row[occurred_ms])
         models.append(model)
-    ctx.sink.extend(RAW_TABLES[spec.base], rows)
+    ctx.metrics.events_in[spec.base] += len(models)
+    ctx.sink.extend(table, rows)
     return models
 
 
