@@ -30,6 +30,7 @@ configure() {
 start() {
   mkdir -p "$STACK_DIR"
   if pid_alive "$PIDFILE"; then say "ClickHouse already running (pid $(cat "$PIDFILE"))"; health; return 0; fi
+  require_free_ports ClickHouse "$CH_TCP_PORT" "$CH_HTTP_PORT"
   install
   configure
   say "starting ClickHouse on 127.0.0.1:$CH_TCP_PORT (log: $LOG)"
@@ -39,14 +40,15 @@ start() {
     >"$HOME_DIR/log/stdout.log" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   cd - >/dev/null
-  if ! wait_for 60 "ClickHouse" healthcheck clickhouse --port "$CH_TCP_PORT"; then
+  if ! wait_started 60 "$PIDFILE" healthcheck clickhouse --port "$CH_TCP_PORT"; then
     tail -n 30 "$LOG" "$HOME_DIR/log/stdout.log" >&2 || true
-    fail "ClickHouse did not become healthy within 60 s; log: $LOG"
+    fail "ClickHouse exited or did not become healthy within 60 s; log: $LOG"
   fi
   say "ClickHouse healthy"
 }
 
 health() {
+  pid_alive "$PIDFILE" || fail "ClickHouse of this stack is not running ($PIDFILE)"
   healthcheck clickhouse --port "$CH_TCP_PORT" || fail "ClickHouse health check failed; log: $LOG"
 }
 

@@ -15,14 +15,30 @@ fail() { printf '\033[31m[stack] FAILED:\033[0m %s\n' "$*" >&2; exit 1; }
 # pid_alive PIDFILE: true when the file names a running process.
 pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# wait_for SECONDS DESCRIPTION COMMAND...: retry COMMAND once a second until it passes.
-wait_for() {
-  local seconds=$1 what=$2; shift 2
+# wait_started SECONDS PIDFILE COMMAND...: retry COMMAND once a second, for a server this
+# script just started; gives up at once if that process exits (a port another server
+# answers on must not pass for ours).
+wait_started() {
+  local seconds=$1 pidfile=$2; shift 2
   for ((i = 0; i < seconds; i++)); do
+    pid_alive "$pidfile" || return 1
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 1
   done
   return 1
+}
+
+# port_in_use PORT: true when something accepts connections on 127.0.0.1:PORT.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# require_free_ports NAME PORT...: refuse to start next to a server this stack did not start.
+require_free_ports() {
+  local name=$1 port; shift
+  for port in "$@"; do
+    if port_in_use "$port"; then
+      fail "$name cannot start: 127.0.0.1:$port is taken by a process this stack did not start (another checkout's stack? stop it there, or pick other ports: CITYOPS_KAFKA_PORT, CITYOPS_KAFKA_CONTROLLER_PORT, CITYOPS_CH_TCP_PORT, CITYOPS_CH_HTTP_PORT)"
+    fi
+  done
 }
 
 # stop_pidfile NAME PIDFILE: SIGTERM, wait up to 30 s, then SIGKILL.

@@ -43,6 +43,7 @@ configure() {
 
 start() {
   if pid_alive "$PIDFILE"; then say "Kafka already running (pid $(cat "$PIDFILE"))"; health; return 0; fi
+  require_free_ports Kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
   install
   configure
   say "starting Kafka on 127.0.0.1:$KAFKA_PORT (log: $LOG)"
@@ -52,14 +53,15 @@ start() {
     -Dlog4j2.configurationFile="$HERE/log4j2.yaml" \
     -cp "$LIBS/*" kafka.Kafka "$PROPS" >>"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
-  if ! wait_for 90 "Kafka" healthcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT"; then
+  if ! wait_started 90 "$PIDFILE" healthcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT"; then
     tail -n 30 "$LOG" >&2 || true
-    fail "Kafka did not become healthy within 90 s; log: $LOG"
+    fail "Kafka exited or did not become healthy within 90 s; log: $LOG"
   fi
   say "Kafka healthy"
 }
 
 health() {
+  pid_alive "$PIDFILE" || fail "Kafka of this stack is not running ($PIDFILE)"
   healthcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT" || fail "Kafka health check failed; log: $LOG"
 }
 

@@ -91,3 +91,15 @@ def test_start_twice_stop_and_restart_on_existing_data(private_stack) -> None:  
     clickhouse = Client(host="127.0.0.1", port=ports["CITYOPS_CH_TCP_PORT"])
     assert clickhouse.execute("SELECT x FROM default.kept") == [(7,)]
     clickhouse.disconnect()
+
+
+def test_a_port_taken_by_another_server_fails_clearly(private_stack) -> None:  # type: ignore[no-untyped-def]
+    """Another checkout's Kafka on our port must not pass for ours (health would answer)."""
+    run, ports = private_stack
+    port = ports["CITYOPS_KAFKA_PORT"]
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        result = run("up")
+    assert result.returncode != 0
+    assert f"127.0.0.1:{port} is taken by a process this stack did not start" in result.stdout
