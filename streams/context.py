@@ -25,6 +25,10 @@ log = logging.getLogger("cityops.streams")
 SIGNALS_TOPIC = "cityops-internal.signals.v1"
 
 
+#: What a batch processor does with one batch of Kafka records.
+BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
+
+
 @dataclass
 class Context:
     settings: Settings
@@ -34,6 +38,8 @@ class Context:
     topics: dict[str, faust.TopicT] = field(default_factory=dict)
     #: Written into the `source` field of events the workers produce (alerts).
     source: str = "cityops-streams"
+    #: Every batch processor's handler by name: what the worker runs, and what tests call.
+    processors: dict[str, BatchHandler] = field(default_factory=dict)
 
     @property
     def namespace(self) -> str:
@@ -81,13 +87,14 @@ class Context:
         log.warning("dead-lettered a %s record: %s", spec.base, reason)
         await self.topic(DEADLETTER).send(key=self.source.encode(), value=record.to_json_bytes())
 
+    async def send_signal(self, value: bytes) -> None:
+        """One rate signal (streams/rates/signals.py) to the rates processor."""
+        await self.signals_topic().send(key=b"s", value=value)
+
     async def publish_alert(self, alert: AlertEvent) -> None:
         self.metrics.alerts[f"{alert.kind.value}:{alert.state.value}"] += 1
         log.info("alert %s %s: %s", alert.state.value, alert.alert_id, alert.message_en)
         await self.topic(ALERTS).send(key=alert.key().encode(), value=alert.to_json_bytes())
-
-
-BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
 
 
 def register_batch_processor(
@@ -106,6 +113,7 @@ def register_batch_processor(
     """
     cfg = ctx.settings.streams
     inbox = ctx.app.inbox(topic, maxsize=2 * cfg.batch_max_rows)
+    ctx.processors[name] = handle
 
     async def flush_then_ack(records: list[Message]) -> None:
         await ctx.flush()

@@ -47,7 +47,7 @@ async def ingest(
 
 async def send_signals(ctx: Context, signals: SignalBatch) -> None:
     for message in signals.messages():
-        await ctx.signals_topic().send(key=b"s", value=encode_signal(message))
+        await ctx.send_signal(encode_signal(message))
 
 
 def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:

@@ -1,0 +1,150 @@
+"""The batch processors of a worker, called in-process on Kafka-like records.
+
+The app is built as the worker builds it (`create_app`), never started: the sink records the
+rows it is given, and the side outputs (alerts, dead letters, rate signals) are recorded
+instead of produced. The real broker and ClickHouse are the integration tier's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from cityops.contract import AlertEvent, PortalEvent
+from cityops.db.tables import DOSSIER_EVENTS, DOSSIER_STATE, PORTAL_EVENTS
+from cityops.settings import KafkaSettings, Settings
+from streams.app import create_app
+from streams.context import Context
+from tests.unit.streams.factories import dossier_event
+
+
+@dataclass
+class RecordingSink:
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+
+    def extend(self, table: Any, rows: Any) -> bool:
+        self.rows.setdefault(table.name, []).extend(rows)
+        return False
+
+    def flush(self) -> int:
+        return 0
+
+
+@dataclass
+class Recorded:
+    alerts: list[AlertEvent] = field(default_factory=list)
+    dead_letters: list[str] = field(default_factory=list)
+    signals: list[dict[str, Any]] = field(default_factory=list)
+
+
+@pytest.fixture
+def worker() -> tuple[Context, RecordingSink, Recorded]:
+    sink = RecordingSink()
+    ctx = create_app(Settings(kafka=KafkaSettings(namespace="unit")), sink)
+    seen = Recorded()
+
+    async def publish_alert(alert: AlertEvent) -> None:
+        seen.alerts.append(alert)
+
+    async def dead_letter(spec: Any, value: bytes | None, reason: str) -> None:
+        seen.dead_letters.append(reason)
+
+    async def send_signal(value: bytes) -> None:
+        seen.signals.append(json.loads(value))
+
+    ctx.publish_alert = publish_alert  # type: ignore[method-assign]
+    ctx.dead_letter = dead_letter  # type: ignore[method-assign]
+    ctx.send_signal = send_signal  # type: ignore[method-assign]
+    sent = SimpleNamespace(message=SimpleNamespace(partition=0))
+    for table in ctx.app.tables.values():  # no producer here: changelog writes go nowhere
+        table.send_changelog = lambda *args, **kwargs: sent
+    return ctx, sink, seen
+
+
+def records(*values: bytes) -> list[SimpleNamespace]:
+    return [SimpleNamespace(value=v, partition=0, offset=n) for n, v in enumerate(values)]
+
+
+def run(ctx: Context, processor: str, batch: list[SimpleNamespace]) -> None:
+    asyncio.run(ctx.processors[f"cityops-streams.{processor}"](batch))
+
+
+def test_every_topic_has_a_processor(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, _ = worker
+    names = {name.split(".", 1)[1] for name in ctx.processors}
+    assert names == {"dossier", "payment", "portal", "alerts", "deadletters", "rates"}
+
+
+def test_portal_batch_stores_good_records_and_dead_letters_bad_ones(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, sink, seen = worker
+    rating = PortalEvent.build(
+        event_id="r1", occurred_at="2026-03-02T02:00:00Z", source="portal",
+        kind="rating_submitted", rating=2, agency_code="SKHDT", device="mobile",
+    )  # fmt: skip
+    run(ctx, "portal", records(rating.to_json_bytes(), b'{"event_id": "x"}', b""))
+    assert [row[0] for row in sink.rows[PORTAL_EVENTS.name]] == ["r1"]
+    assert len(seen.dead_letters) == 2 and "invalid cityops.portal.v1 event" in seen.dead_letters[0]
+    kinds = {s["k"] for s in seen.signals}
+    assert kinds == {"satisfaction_low", "source_silent"}  # the rating, and its source seen
+
+
+def test_dossier_batch_folds_events_into_one_state_row_per_dossier(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, sink, seen = worker
+    received = dossier_event("received", 0, due_days=3)
+    resolved = dossier_event("resolved", 60, due_days=3, resolved_minutes=60)
+    # Out of order and repeated: the state is the same.
+    run(ctx, "dossier", records(*(e.to_json_bytes() for e in (resolved, received, resolved))))
+    assert len(sink.rows[DOSSIER_EVENTS.name]) == 3  # raw rows; the table deduplicates
+    (state,) = sink.rows[DOSSIER_STATE.name]
+    values = dict(zip(DOSSIER_STATE.column_names, state, strict=True))
+    assert values["dossier_id"] == "D-1" and values["status"] == "resolved"
+    on_time = [s for s in seen.signals if s["k"] == "on_time_rate_low"]
+    assert len(on_time) == 1 and on_time[0]["h"] == 0  # one first resolution, not late
+
+
+def test_an_open_dossier_past_its_deadline_raises_overdue_at_once(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, seen = worker
+    old = dossier_event("received", 0, due_days=1)  # due long before today
+    run(ctx, "dossier", records(old.to_json_bytes()))
+    assert [(a.kind.value, a.state.value, a.subject) for a in seen.alerts] == [
+        ("dossier_overdue", "firing", "D-1")
+    ]
+
+
+def test_rate_signals_raise_a_payment_failure_spike(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, seen = worker
+    minute = int(datetime.now(UTC).timestamp() // 60)
+    signal = {"k": "payment_failure_spike", "s": "vnpay", "m": minute, "h": 15, "n": 30}
+    run(ctx, "rates", records(json.dumps(signal).encode(), b"not json"))
+    assert [(a.kind.value, a.state.value, a.subject) for a in seen.alerts] == [
+        ("payment_failure_spike", "firing", "vnpay")
+    ]
+
+
+def test_alerts_are_stored_and_bad_ones_dead_lettered(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, sink, seen = worker
+    overdue = AlertEvent.model_validate(
+        {
+            "event_id": "dossier_overdue:D-9:x:firing",
+            "event_type": "alert.firing",
+            "occurred_at": datetime.now(UTC) - timedelta(minutes=1),
+            "source": "test",
+            "alert_id": "dossier_overdue:D-9",
+            "kind": "dossier_overdue",
+            "state": "firing",
+            "severity": "warning",
+            "subject": "D-9",
+            "opened_at": datetime.now(UTC) - timedelta(minutes=1),
+            "message": "Hồ sơ quá hạn",
+            "message_en": "overdue",
+        }
+    )
+    run(ctx, "alerts", records(overdue.to_json_bytes(), b"{}"))
+    assert [row[0] for row in sink.rows["alerts"]] == [overdue.event_id]
+    assert len(seen.dead_letters) == 1
