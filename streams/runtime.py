@@ -1,32 +1,32 @@
-"""The Faust runtime of the workers: upstream's, minus two per-record costs.
+"""The Faust runtime of the workers: upstream's, with records delivered in batches.
 
-1. The hand-off from the fetcher to the streams. Profiling a worker that only acknowledges
-records (bench/faust_floor.py) shows a fifth of the event loop spent in one line of
-faust-streaming's `Consumer._drain_messages`:
+Profiling a backfilling worker showed Faust's per-record hand-off to agents costing more than
+everything cityops does with a record (stock agents that only acknowledge stop at about 13k
+events/s on the CI machine; see README, Performance). Three changes, in this module only:
 
-    await self.wait_first(callback(message), self.suspend_flow.wait())
+1. Inboxes (`Inbox`, `App.inbox`). The drain loop puts the records of every topic a
+   processor subscribed through `App.inbox` into that topic's inbox; the processor takes
+   them in batches (streams/context.py, `register_batch_processor`).
 
-For every record that wraps the delivery in a task, plus three more tasks (the flow
-suspension, the service's stopped and crashed events) and an `asyncio.wait`. The tasks exist
-for one case only: a delivery that has to *wait* (its stream's queue is full, or flow control
-is suspended for a rebalance) must be abandoned when a rebalance suspends the flow, or the
-drain loop and the rebalance deadlock.
+2. The other records (table changelogs, read during recovery) go upstream's way, which
+   wraps every delivery in four tasks and an `asyncio.wait`:
 
-A delivery that cannot wait does not need them. Here the drain loop computes, from time to
-time, a budget: the fewest free slots over every subscribed channel's queue. Only the drain
-loop fills those queues and the streams only empty them, so while the budget lasts (and flow
-control is active, the consumer not suspended, and the conductor not re-indexing) the
-delivery completes without ever yielding to the event loop, and no rebalance can interleave
-with it. Such records are delivered with a plain `await`; every other one takes upstream's
-path, unchanged. Offsets, gaps, acks and commits are handled exactly as upstream does.
+       await self.wait_first(callback(message), self.suspend_flow.wait())
 
-`_drain_messages` below is upstream's loop with that one branch added; a unit test pins the
+   The tasks exist for one case: a delivery that has to *wait* (its queue is full, flow
+   control or the producer buffer holds it back) must be abandoned when a rebalance
+   suspends the flow, or the drain loop and the rebalance deadlock. A delivery that cannot
+   wait does not need them: the drain loop keeps a budget (the fewest free slots over the
+   subscribed queues; only it fills them), and while the budget lasts, flow is active, the
+   producer buffer is under its limit and the conductor is not re-indexing, it delivers
+   with a plain `await` that never yields to the event loop.
+
+3. `LeanMonitor`: Faust's Monitor times every record in and out of every stream for
+   statistics nothing here reads (the workers keep their own counters, `/metrics`).
+
+`_drain_messages` below is upstream's loop with the two branches added; a unit test pins the
 upstream source it was copied from, so an upgrade of faust-streaming that changes it fails
 loudly instead of silently running stale logic.
-
-2. Faust's Monitor sensor times every record in and out of every stream (four calls, a dict
-and a deque append per record) for statistics nothing here reads: the workers keep their own
-counters (streams/metrics.py, `/metrics`). `LeanMonitor` keeps the per-record hooks empty.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ class Consumer(upstream.Consumer):
         suspended = self.suspend_flow.is_set
         flow_active = self.app.flow_control.is_active
         conductor_lock = self.app.topics._tp_to_callback_lock
+        producer_buffer = self.app.producer.buffer
 
         get_read_offset = self._read_offset.__getitem__
         set_read_offset = self._read_offset.__setitem__
@@ -128,6 +129,7 @@ class Consumer(upstream.Consumer):
                                 and not suspended()
                                 and flow_active()
                                 and not conductor_lock.locked()
+                                and producer_buffer.size <= producer_buffer.max_messages
                             ):
                                 budget -= 1
                                 await callback(message)
