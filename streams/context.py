@@ -18,6 +18,7 @@ from faust.types import Message
 from cityops.contract import ALERTS, DEADLETTER, AlertEvent, DeadLetter, TopicSpec
 from cityops.settings import Settings
 from streams.metrics import Metrics
+from streams.runtime import App
 
 log = logging.getLogger("cityops.streams")
 
@@ -32,7 +33,7 @@ BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
 @dataclass
 class Context:
     settings: Settings
-    app: faust.App
+    app: App
     sink: Any
     metrics: Metrics = field(default_factory=Metrics)
     topics: dict[str, faust.TopicT] = field(default_factory=dict)
