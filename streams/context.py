@@ -15,8 +15,9 @@ from typing import Any
 import faust
 from faust.types import Message
 
-from cityops.contract import ALERTS, DEADLETTER, AlertEvent, DeadLetter, TopicSpec
+from cityops.contract import ALERTS, DEADLETTER, AlertEvent, DeadLetter, Envelope, TopicSpec
 from cityops.settings import Settings
+from streams.codec import decode
 from streams.metrics import Metrics
 from streams.runtime import App
 
@@ -87,6 +88,19 @@ class Context:
         self.metrics.dead_letters[spec.base] += 1
         log.warning("dead-lettered a %s record: %s", spec.base, reason)
         await self.topic(DEADLETTER).send(key=self.source.encode(), value=record.to_json_bytes())
+
+    async def decode_batch(
+        self, spec: TopicSpec, batch: Sequence[Message]
+    ) -> list[tuple[Message, Envelope]]:
+        """Each record with its event; what does not decode is dead-lettered with the reason."""
+        decoded = []
+        for record in batch:
+            model = decode(spec, record.value)
+            if isinstance(model, str):
+                await self.dead_letter(spec, record.value, model)
+            else:
+                decoded.append((record, model))
+        return decoded
 
     async def send_signal(self, value: bytes) -> None:
         """One rate signal (streams/rates/signals.py) to the rates processor."""

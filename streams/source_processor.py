@@ -14,7 +14,6 @@ from faust.types import Message
 
 from cityops.contract import Envelope, TopicSpec
 from cityops.db.tables import RAW_TABLES
-from streams.codec import decode
 from streams.context import Context, register_batch_processor
 from streams.rates.signals import SignalBatch, encode_signal
 from streams.sink.rows import raw_row
@@ -31,11 +30,7 @@ async def ingest(
     occurred_ms = table.column_names.index("occurred_ms")
     models: list[Envelope] = []
     rows = []
-    for record in batch:
-        model = decode(spec, record.value)
-        if isinstance(model, str):
-            await ctx.dead_letter(spec, record.value, model)
-            continue
+    for record, model in await ctx.decode_batch(spec, batch):
         row = raw_row(model, record.partition, record.offset)[1]
         rows.append(row)
         signals.saw(model.source, row[occurred_ms])

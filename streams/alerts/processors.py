@@ -12,7 +12,6 @@ from faust.types import Message
 
 from cityops.contract import ALERTS, AlertEvent
 from cityops.db.tables import ALERTS as ALERTS_TABLE
-from streams.codec import decode
 from streams.context import Context, register_batch_processor
 from streams.sink.rows import alert_row
 
@@ -20,11 +19,7 @@ from streams.sink.rows import alert_row
 def register(ctx: Context) -> None:
     async def handle(batch: Sequence[Message]) -> None:
         rows = []
-        for record in batch:
-            model = decode(ALERTS, record.value)
-            if isinstance(model, str):
-                await ctx.dead_letter(ALERTS, record.value, model)
-                continue
+        for _, model in await ctx.decode_batch(ALERTS, batch):
             assert isinstance(model, AlertEvent)
             rows.append(alert_row(model))
         ctx.sink.extend(ALERTS_TABLE, rows)
