@@ -13,6 +13,7 @@ import argparse
 import time
 import uuid
 
+from cityops import localstack
 from cityops.contract import DEADLETTER, PAYMENT
 from cityops.kafka import delete_topics, ensure_topics, make_producer
 from cityops.settings import KafkaSettings, Settings
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=50_000, help="events per side")
     args = parser.parse_args(argv)
     namespace = f"benchconn{uuid.uuid4().hex[:6]}"
-    settings = Settings(kafka=KafkaSettings(namespace=namespace))
+    settings = Settings(kafka=localstack.kafka_settings(namespace=namespace))
     kafka = settings.kafka
     ensure_topics(kafka, [PAYMENT, DEADLETTER])
     plain_topic = f"{namespace}.plain"

@@ -13,6 +13,7 @@ import time
 
 import faust
 
+from cityops import localstack
 from cityops.contract import SOURCE_TOPICS
 
 
@@ -23,7 +24,7 @@ def main() -> None:
     args = parser.parse_args()
     app = faust.App(
         f"{args.namespace}-faust-floor",
-        broker="kafka://127.0.0.1:9092",
+        broker=f"kafka://127.0.0.1:{localstack.kafka_port()}",
         store="memory://",
         web_enabled=False,
         consumer_auto_offset_reset="earliest",

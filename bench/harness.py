@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cityops import localstack
 from cityops.db.client import make_client
 from cityops.db.migrate import load_reference, migrate
 from cityops.kafka import delete_topics, ensure_topics, make_admin
 from cityops.reference import load_reference as read_reference
-from cityops.settings import ClickHouseSettings, KafkaSettings, Settings
+from cityops.settings import Settings
 
 
 @contextmanager
@@ -27,8 +28,8 @@ def private_settings(label: str) -> Iterator[Settings]:
     """A namespace of topics and a database used by this run only, dropped afterwards."""
     namespace = f"bench{label}{uuid.uuid4().hex[:6]}"
     settings = Settings(
-        kafka=KafkaSettings(namespace=namespace),
-        clickhouse=ClickHouseSettings(database=f"cityops_{namespace}"),
+        kafka=localstack.kafka_settings(namespace=namespace),
+        clickhouse=localstack.clickhouse_settings(database=f"cityops_{namespace}"),
         state_dir=Path(".stack/bench") / namespace,
     )
     client = make_client(settings.clickhouse)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cityops.settings import ClickHouseSettings, KafkaSettings, Settings
+from cityops import localstack
+from cityops.settings import Settings
 
 pytest_plugins = ["tests.support.pipeline"]
 
@@ -59,8 +60,8 @@ def settings(stack: None, namespace: str, tmp_path: Path) -> Iterator[Settings]:
     """Settings pointing at a namespace of topics and a database nobody else uses."""
     from cityops.kafka import delete_topics, make_admin
 
-    kafka = KafkaSettings(namespace=namespace, client_id=f"test-{namespace}")
-    clickhouse = ClickHouseSettings(database=f"cityops_{namespace}")
+    kafka = localstack.kafka_settings(namespace=namespace, client_id=f"test-{namespace}")
+    clickhouse = localstack.clickhouse_settings(database=f"cityops_{namespace}")
     yield Settings(kafka=kafka, clickhouse=clickhouse, state_dir=tmp_path / "state")
     admin = make_admin(kafka)
     try:
