@@ -23,18 +23,19 @@ SignalFn = Callable[[Any], dict[str, Any] | None]
 
 async def ingest(
     ctx: Context, spec: TopicSpec, batch: Sequence[Message], signals: SignalBatch
-) -> list[Envelope]:
+) -> list[tuple[Message, Envelope]]:
     """Decode a batch of one source topic: dead-letter what does not decode, buffer the raw
-    rows, note each source as seen; returns the events for the domain logic."""
+    rows, note each source as seen; returns each event with its record for the domain
+    logic (the record's partition is where state derived from the event belongs)."""
     table = RAW_TABLES[spec.base]
     occurred_ms = table.column_names.index("occurred_ms")
-    models: list[Envelope] = []
+    models: list[tuple[Message, Envelope]] = []
     rows = []
     for record, model in await ctx.decode_batch(spec, batch):
         row = raw_row(model, record.partition, record.offset)[1]
         rows.append(row)
         signals.saw(model.source, row[occurred_ms])
-        models.append(model)
+        models.append((record, model))
     ctx.metrics.events_in[spec.base] += len(models)
     ctx.sink.extend(table, rows)
     return models
@@ -48,7 +49,7 @@ async def send_signals(ctx: Context, signals: SignalBatch) -> None:
 def register_source(ctx: Context, spec: TopicSpec, signal: SignalFn) -> None:
     async def handle(batch: Sequence[Message]) -> None:
         signals = SignalBatch()
-        for model in await ingest(ctx, spec, batch, signals):
+        for _, model in await ingest(ctx, spec, batch, signals):
             signals.add(signal(model))
         await send_signals(ctx, signals)
 

@@ -24,6 +24,7 @@ from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, from_ms, merge, to_ms
 from streams.rates.signals import SignalBatch, on_time_signal
 from streams.source_processor import ingest, send_signals
+from streams.state_table import PartitionedTable, owned_partitions
 
 log = logging.getLogger("cityops.streams.dossier")
 
@@ -33,12 +34,8 @@ TABLE_NAME = "dossier-state"
 def register(ctx: Context) -> None:
     app = ctx.app
     cfg = ctx.settings.streams
-    table = app.Table(
-        TABLE_NAME,
-        default=None,
-        partitions=DOSSIER.partitions,
-        use_partitioner=True,
-        help="Lifecycle state of every dossier this worker owns.",
+    table = PartitionedTable(
+        app, TABLE_NAME, DOSSIER.partitions, "Lifecycle state of every dossier this worker owns."
     )
     heap: list[tuple[int, str]] = []
     rebuild = {"needed": True}
@@ -67,9 +64,11 @@ def register(ctx: Context) -> None:
     async def handle(batch: Sequence[Message]) -> None:
         now = datetime.now(UTC)
         touched: dict[str, DossierState] = {}
+        partitions: dict[str, int] = {}
         signals = SignalBatch()
-        for model in await ingest(ctx, DOSSIER, batch, signals):
+        for record, model in await ingest(ctx, DOSSIER, batch, signals):
             assert isinstance(model, DossierEvent)
+            partitions[model.dossier_id] = record.partition
             state = touched.get(model.dossier_id) or _load(table, model.dossier_id)
             was_resolved = state.first_resolved_id
             # A repeat changes nothing, but its state row is written again all the same: after
@@ -81,7 +80,7 @@ def register(ctx: Context) -> None:
         state_rows = []
         for dossier_id, state in touched.items():
             await emit(state, evaluate(state, now, cfg.due_soon_working_days))
-            table[dossier_id] = state.to_dict()
+            table.put(dossier_id, state.to_dict(), partitions[dossier_id])
             state_rows.append(state_row(state, now))
             schedule(state)
         ctx.sink.extend(DOSSIER_STATE, state_rows)
@@ -91,8 +90,14 @@ def register(ctx: Context) -> None:
         ctx, ctx.topic(DOSSIER), f"{ctx.settings.streams.app_id}.dossier", handle
     )
 
-    @app.on_rebalance_complete.connect
-    async def _on_rebalance(*_args, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+    @table.table.on_recover
+    async def _on_recovered() -> None:
+        # Runs once the changelog is read back, before the source partitions resume: keys
+        # of partitions given to another worker go, and the heap is rebuilt from the rest.
+        owned = owned_partitions(app, ctx.topic(DOSSIER))
+        dropped = table.keep_partitions(owned)
+        if dropped:
+            log.info("forgot %d dossiers of partitions now owned by another worker", dropped)
         rebuild["needed"] = True
 
     @app.timer(cfg.deadline_check_seconds)
@@ -115,7 +120,7 @@ def register(ctx: Context) -> None:
             changes = evaluate(state, now, cfg.due_soon_working_days)
             if changes:
                 await emit(state, changes)
-                table[dossier_id] = state.to_dict()
+                table.update(dossier_id, state.to_dict())
             schedule(state)
 
     @app.timer(600.0)
@@ -123,15 +128,15 @@ def register(ctx: Context) -> None:
         before = datetime.now(UTC) - timedelta(hours=cfg.closed_retention_hours)
         await _prune_closed(table, before)
 
-    _ = (deadlines, prune, _on_rebalance)
+    _ = (deadlines, prune, _on_recovered)
 
 
-def _load(table, dossier_id: str) -> DossierState:  # type: ignore[no-untyped-def]
+def _load(table: PartitionedTable, dossier_id: str) -> DossierState:
     raw = table.get(dossier_id)
     return DossierState.from_dict(raw) if raw else DossierState(dossier_id=dossier_id)
 
 
-async def _prune_closed(table, before: datetime) -> None:  # type: ignore[no-untyped-def]
+async def _prune_closed(table: PartitionedTable, before: datetime) -> None:
     """Forget dossiers closed long ago: their ClickHouse row is final, memory is not free."""
     cutoff = to_ms(before)
     doomed = [
@@ -143,7 +148,7 @@ async def _prune_closed(table, before: datetime) -> None:  # type: ignore[no-unt
         and not value.get("firing")
     ]
     for key in doomed[:10_000]:
-        del table[key]
+        table.delete(key)
 
 
 __all__ = ["TABLE_NAME", "register"]

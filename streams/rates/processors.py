@@ -22,6 +22,7 @@ from streams.dossier.state import from_ms
 from streams.rates.rules import RateRule, describe
 from streams.rates.signals import MINUTE_MS, decode_signal
 from streams.rates.windows import RollingRate
+from streams.state_table import PartitionedTable
 
 log = logging.getLogger("cityops.streams.rates")
 
@@ -65,20 +66,11 @@ def register(ctx: Context) -> None:
     app = ctx.app
     cfg = ctx.settings.streams
     rules = rules_for(ctx)
-    windows = app.Table(
-        "rate-windows",
-        default=None,
-        partitions=1,
-        use_partitioner=True,
-        help="Rolling minute buckets per alert rule and subject.",
+    # One partition, like the signals topic they are derived from (see state_table.py).
+    windows = PartitionedTable(
+        app, "rate-windows", 1, "Rolling minute buckets per alert rule and subject."
     )
-    seen = app.Table(
-        "source-seen",
-        default=None,
-        partitions=1,
-        use_partitioner=True,
-        help="Last event time per source, for source_silent.",
-    )
+    seen = PartitionedTable(app, "source-seen", 1, "Last event time per source, for source_silent.")
 
     def rule_for(kind: str, subject: str) -> RateRule:
         rule = rules[kind]
@@ -119,13 +111,14 @@ def register(ctx: Context) -> None:
 
     async def handle(batch: Sequence[Message]) -> None:
         touched: dict[str, dict[str, Any]] = {}
+        partitions: dict[str, int] = {}
         for record in batch:
             signal = decode_signal(record.value)
             if signal is None:
                 log.warning("skipped a malformed rate signal: %r", record.value[:200])
                 continue
             if signal["k"] == AlertKind.SOURCE_SILENT.value:
-                await _seen(seen, signal, ctx)
+                await _seen(seen, signal, ctx, record.partition)
                 continue
             key = f"{signal['k']}|{signal['s']}"
             entry = touched.get(key) or windows.get(key) or {"w": RollingRate().to_dict()}
@@ -136,9 +129,10 @@ def register(ctx: Context) -> None:
             if signal.get("a"):
                 entry["a"] = signal["a"]
             touched[key] = entry
+            partitions[key] = record.partition
         for key, entry in touched.items():
             await evaluate_window(key, entry)
-            windows[key] = entry
+            windows.put(key, entry, partitions[key])
 
     # Batched like the source topics: a backfill sends a signal per (rule, subject, minute).
     register_batch_processor(ctx, ctx.signals_topic(), f"{cfg.app_id}.rates", handle)
@@ -154,12 +148,14 @@ def register(ctx: Context) -> None:
             if quiet and not firing and is_working_hours(now):
                 entry["open"] = entry["w"] + limit_ms
                 await _silent_alert(ctx, source, entry, AlertState.FIRING, None)
-                seen[source] = entry
+                seen.update(source, entry)
 
     _ = silence
 
 
-async def _seen(seen, signal: dict[str, Any], ctx: Context) -> None:  # type: ignore[no-untyped-def]
+async def _seen(
+    seen: PartitionedTable, signal: dict[str, Any], ctx: Context, partition: int
+) -> None:
     source = signal["s"]
     entry = seen.get(source) or {}
     entry["t"] = max(int(signal["t"]), entry.get("t", 0))
@@ -167,7 +163,7 @@ async def _seen(seen, signal: dict[str, Any], ctx: Context) -> None:  # type: ig
     if entry.get("open"):
         await _silent_alert(ctx, source, entry, AlertState.RESOLVED, from_ms(entry["w"]))
         entry["open"] = 0
-    seen[source] = entry
+    seen.put(source, entry, partition)
 
 
 async def _silent_alert(

@@ -2,7 +2,9 @@
 
 The app is built as the worker builds it (`create_app`), never started: the sink records the
 rows it is given, and the side outputs (alerts, dead letters, rate signals) are recorded
-instead of produced. The real broker and ClickHouse are the integration tier's.
+instead of produced. Table changelog records go the production way into the (never started)
+producer's buffer, where the tests read their key and partition. The real broker and
+ClickHouse are the integration tier's.
 """
 
 from __future__ import annotations
@@ -61,14 +63,21 @@ def worker() -> tuple[Context, RecordingSink, Recorded]:
     ctx.publish_alert = publish_alert  # type: ignore[method-assign]
     ctx.dead_letter = dead_letter  # type: ignore[method-assign]
     ctx.send_signal = send_signal  # type: ignore[method-assign]
-    sent = SimpleNamespace(message=SimpleNamespace(partition=0))
-    for table in ctx.app.tables.values():  # no producer here: changelog writes go nowhere
-        table.send_changelog = lambda *args, **kwargs: sent
     return ctx, sink, seen
 
 
-def records(*values: bytes) -> list[SimpleNamespace]:
-    return [SimpleNamespace(value=v, partition=0, offset=n) for n, v in enumerate(values)]
+def records(*values: bytes, partition: int = 0) -> list[SimpleNamespace]:
+    return [SimpleNamespace(value=v, partition=partition, offset=n) for n, v in enumerate(values)]
+
+
+def changelog(ctx: Context) -> list[tuple[str, bytes, int]]:
+    """(topic, key, partition) of each changelog record the tables sent since the last call."""
+    pending = ctx.app.producer.buffer.pending
+    sent = []
+    while not pending.empty():
+        message = pending.get_nowait().message
+        sent.append((message.channel.get_topic_name(), message.key, message.partition))
+    return sent
 
 
 def run(ctx: Context, processor: str, batch: list[SimpleNamespace]) -> None:
@@ -148,3 +157,16 @@ def test_alerts_are_stored_and_bad_ones_dead_lettered(worker) -> None:  # type: 
     run(ctx, "alerts", records(overdue.to_json_bytes(), b"{}"))
     assert [row[0] for row in sink.rows["alerts"]] == [overdue.event_id]
     assert len(seen.dead_letters) == 1
+
+
+def test_dossier_state_is_changelogged_on_its_source_records_partition(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, _ = worker
+    events = [dossier_event("received", 0, dossier_id=f"H42-{n}") for n in range(12)]
+    for partition in range(6):  # whatever partitioner put each record where it is
+        batch = [e.to_json_bytes() for e in events[partition::6]]
+        run(ctx, "dossier", records(*batch, partition=partition))
+    sent = changelog(ctx)
+    assert {topic for topic, _, _ in sent} == {"unit.cityops-streams-dossier-state-changelog"}
+    where = {key: partition for _, key, partition in sent}
+    # The source topic's key bytes (what connectors send), on the source record's partition.
+    assert where == {e.key().encode(): n % 6 for n, e in enumerate(events)}

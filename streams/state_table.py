@@ -1,0 +1,100 @@
+"""Worker state that lives on the partition of the records it came from.
+
+A Faust table is recovered per changelog partition: after a rebalance a worker reads back
+the changelog partitions numbered like the source partitions it was given (Faust's
+assignor co-partitions topics of equal partition count). That is only right if every
+changelog record sits on the partition of the source record it was derived from. Letting the
+producer choose (`use_partitioner=True`) broke that: the changelog key was the JSON
+serialization of the key (`b'"H42-..."'`), the source key the raw id bytes, and the two
+hashed to different partitions for most keys, so a worker recovered other dossiers' state.
+
+`PartitionedTable` removes the guess. Every write names its partition, the one of the
+source record (or, for a timer's write, the one the key was last written to, kept with the
+value so a recovered key knows it too); keys are serialized raw, the same bytes as the
+source topic's key. Whatever partitioner a connector uses, the changelog follows the
+records. It uses Faust's public table API only: `Table.send_changelog(partition, ...)` for
+the changelog and `Table.data` (the local store) for the value.
+
+The in-memory store forgets, after a recovery, only the keys it recovered itself; keys this
+worker wrote for partitions it has since lost would stay and be acted on by timers.
+`keep_partitions` drops them locally (no tombstone: the new owner's copy is the truth).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import faust
+
+#: Field names of a stored entry (JSON in the changelog).
+_PARTITION = "partition"
+_VALUE = "value"
+
+
+class PartitionedTable:
+    """A changelogged key -> JSON value map whose every write names its partition."""
+
+    def __init__(self, app: faust.App, name: str, partitions: int, help: str) -> None:
+        # key_type=bytes makes Faust serialize keys raw; values are JSON.
+        self.table = app.Table(name, default=None, partitions=partitions, key_type=bytes, help=help)
+
+    @property
+    def name(self) -> str:
+        return str(self.table.name)
+
+    def get(self, key: str) -> Any | None:
+        entry = self.table.data.get(key.encode())
+        return None if entry is None else entry[_VALUE]
+
+    def partition_of(self, key: str) -> int | None:
+        entry = self.table.data.get(key.encode())
+        return None if entry is None else int(entry[_PARTITION])
+
+    def put(self, key: str, value: Any, partition: int) -> None:
+        """Set `key` here and in the changelog, on `partition`."""
+        raw = key.encode()
+        entry = {_PARTITION: partition, _VALUE: value}
+        self.table.data[raw] = entry
+        self.table.send_changelog(partition, raw, entry)
+
+    def update(self, key: str, value: Any) -> None:
+        """Set a key already held, on the partition it was last written to."""
+        partition = self.partition_of(key)
+        if partition is None:
+            raise KeyError(key)
+        self.put(key, value, partition)
+
+    def delete(self, key: str) -> None:
+        """Forget `key` here and in the changelog (a tombstone on its partition)."""
+        partition = self.partition_of(key)
+        if partition is None:
+            return
+        raw = key.encode()
+        del self.table.data[raw]
+        self.table.send_changelog(partition, raw, None, value_serializer="raw")
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        for key, entry in list(self.table.data.items()):
+            if entry is not None:
+                yield key.decode(), entry[_VALUE]
+
+    def keep_partitions(self, partitions: set[int]) -> int:
+        """Drop, locally only, every key of a partition this worker no longer owns."""
+        lost = [
+            key
+            for key, entry in list(self.table.data.items())
+            if entry is None or int(entry[_PARTITION]) not in partitions
+        ]
+        for key in lost:
+            del self.table.data[key]
+        return len(lost)
+
+    def __len__(self) -> int:
+        return len(self.table.data)
+
+
+def owned_partitions(app: faust.App, topic: faust.TopicT) -> set[int]:
+    """The partitions of `topic` assigned to this worker now."""
+    names = set(topic.topics)
+    return {tp.partition for tp in app.consumer.assignment() if tp.topic in names}
