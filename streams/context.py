@@ -42,6 +42,8 @@ class Context:
     source: str = "cityops-streams"
     #: Every batch processor's handler by name: what the worker runs, and what tests call.
     processors: dict[str, BatchHandler] = field(default_factory=dict)
+    #: The stateful processor objects by short name (streams/processor.py).
+    stateful: dict[str, Any] = field(default_factory=dict)
 
     @property
     def namespace(self) -> str:

@@ -15,10 +15,10 @@ from faust.types import Message
 from cityops.contract import Envelope, TopicSpec
 from cityops.db.tables import RAW_TABLES
 from streams.context import Context, register_batch_processor
-from streams.rates.signals import SignalBatch, encode_signal
+from streams.rates.signals import RateSignal, SignalBatch, encode_signal
 from streams.sink.rows import raw_row
 
-SignalFn = Callable[[Any], dict[str, Any] | None]
+SignalFn = Callable[[Any], RateSignal | None]
 
 
 async def ingest(

@@ -8,181 +8,226 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import faust
 from faust.types import Message
 
 from cityops.contract.enums import AlertKind, AlertState, Severity
 from cityops.reference import load_reference
 from cityops.timeutil import is_working_hours
 from streams.alerts.build import build_alert
-from streams.context import Context, register_batch_processor
+from streams.context import Context
 from streams.dossier.state import from_ms
+from streams.processor import Processor, register_processor
 from streams.rates.rules import RateRule, describe
-from streams.rates.signals import MINUTE_MS, decode_signal
+from streams.rates.signals import MINUTE_MS, RateSignal, SeenSignal, decode_signal
 from streams.rates.windows import RollingRate
 from streams.state_table import PartitionedTable
 
 log = logging.getLogger("cityops.streams.rates")
 
 
-def rules_for(ctx: Context) -> dict[str, RateRule | dict[str, RateRule]]:
+@dataclass
+class RateWindow:
+    """A rule's rolling window for one subject, and whether its alert is open."""
+
+    rate: RollingRate = field(default_factory=RollingRate)
+    #: Minute (epoch ms) the open alert's rate crossed; 0 when none is open.
+    opened_ms: int = 0
+    agency: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rate": self.rate.to_dict(), "opened_ms": self.opened_ms, "agency": self.agency}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RateWindow:
+        return cls(RollingRate.from_dict(data["rate"]), data["opened_ms"], data["agency"])
+
+
+@dataclass
+class SourceWatch:
+    """When a source last spoke, by its events and by the worker's clock."""
+
+    newest_event_ms: int = 0
+    heard_ms: int = 0
+    #: When the open `source_silent` alert started; 0 when none is open.
+    silent_since_ms: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "newest_event_ms": self.newest_event_ms,
+            "heard_ms": self.heard_ms,
+            "silent_since_ms": self.silent_since_ms,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceWatch:
+        return cls(data["newest_event_ms"], data["heard_ms"], data["silent_since_ms"])
+
+
+@dataclass(frozen=True)
+class RateRules:
+    """The rule of each kind; on-time targets are per agency (reference data)."""
+
+    payment_failure: RateRule
+    satisfaction: RateRule
+    on_time: dict[str, RateRule]
+    default_on_time: RateRule
+
+    def rule_for(self, kind: str, subject: str) -> RateRule:
+        if kind == AlertKind.PAYMENT_FAILURE_SPIKE.value:
+            return self.payment_failure
+        if kind == AlertKind.SATISFACTION_LOW.value:
+            return self.satisfaction
+        return self.on_time.get(subject, self.default_on_time)
+
+
+def rules_for(ctx: Context) -> RateRules:
     cfg = ctx.settings.streams
     reference = load_reference(ctx.settings.reference_dir)
-    on_time = {
-        code: RateRule(
+
+    def on_time(target: float) -> RateRule:
+        return RateRule(
             AlertKind.ON_TIME_RATE_LOW,
             Severity.WARNING,
-            round(1 - agency.on_time_target, 6),
+            round(1 - target, 6),
             cfg.on_time_min_resolved,
         )
-        for code, agency in reference.agencies.items()
-    }
-    return {
-        AlertKind.PAYMENT_FAILURE_SPIKE.value: RateRule(
+
+    return RateRules(
+        payment_failure=RateRule(
             AlertKind.PAYMENT_FAILURE_SPIKE,
             Severity.CRITICAL,
             cfg.payment_failure_rate,
             cfg.payment_min_attempts,
         ),
-        AlertKind.SATISFACTION_LOW.value: RateRule(
+        satisfaction=RateRule(
             AlertKind.SATISFACTION_LOW,
             Severity.WARNING,
             round(1 - cfg.satisfaction_floor, 6),
             cfg.satisfaction_min_ratings,
         ),
-        AlertKind.ON_TIME_RATE_LOW.value: on_time,
-        "default_on_time": RateRule(
-            AlertKind.ON_TIME_RATE_LOW,
-            Severity.WARNING,
-            round(1 - cfg.default_on_time_target, 6),
-            cfg.on_time_min_resolved,
-        ),
-    }
-
-
-def register(ctx: Context) -> None:
-    app = ctx.app
-    cfg = ctx.settings.streams
-    rules = rules_for(ctx)
-    # One partition, like the signals topic they are derived from (see state_table.py).
-    windows = PartitionedTable(
-        app, "rate-windows", 1, "Rolling minute buckets per alert rule and subject."
+        on_time={code: on_time(a.on_time_target) for code, a in reference.agencies.items()},
+        default_on_time=on_time(cfg.default_on_time_target),
     )
-    seen = PartitionedTable(app, "source-seen", 1, "Last event time per source, for source_silent.")
 
-    def rule_for(kind: str, subject: str) -> RateRule:
-        rule = rules[kind]
-        if isinstance(rule, dict):
-            found = rule.get(subject)
-            default = rules["default_on_time"]
-            assert isinstance(default, RateRule)
-            return found or default
-        return rule
 
-    async def evaluate_window(key: str, entry: dict[str, Any]) -> None:
+class RatesProcessor(Processor):
+    name = "rates"
+    #: How often sources are checked for silence.
+    timer_seconds = 30.0
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.cfg = ctx.settings.streams
+        self.rules = rules_for(ctx)
+        # One partition, like the signals topic they are derived from (see state_table.py).
+        self.windows = PartitionedTable(
+            ctx.app, "rate-windows", 1, "Rolling minute buckets per alert rule and subject."
+        )
+        self.sources = PartitionedTable(
+            ctx.app, "source-seen", 1, "Last event time per source, for source_silent."
+        )
+
+    @property
+    def topic(self) -> faust.TopicT:
+        return self.ctx.signals_topic()
+
+    @property
+    def tables(self) -> tuple[PartitionedTable, ...]:
+        return (self.windows, self.sources)
+
+    async def handle(self, batch: Sequence[Message]) -> None:
+        touched: dict[str, tuple[RateWindow, int]] = {}
+        for record in batch:
+            signal = decode_signal(record.value)
+            if isinstance(signal, SeenSignal):
+                await self.heard(signal, record.partition)
+            elif isinstance(signal, RateSignal):
+                key = f"{signal.kind}|{signal.subject}"
+                window = touched[key][0] if key in touched else self.window(key)
+                window.rate.add(signal.minute, signal.hits, signal.total)
+                window.rate.prune(self.cfg.rate_window_minutes * 2)
+                window.agency = signal.agency or window.agency
+                touched[key] = (window, record.partition)
+            else:
+                log.warning("skipped a malformed rate signal: %r", (record.value or b"")[:200])
+        for key, (window, partition) in touched.items():
+            await self.decide(key, window)
+            self.windows.put(key, window.to_dict(), partition)
+
+    def window(self, key: str) -> RateWindow:
+        raw = self.windows.get(key)
+        return RateWindow.from_dict(raw) if raw else RateWindow()
+
+    async def decide(self, key: str, window: RateWindow) -> None:
         kind, subject = key.split("|", 1)
-        rule = rule_for(kind, subject)
-        window = RollingRate.from_dict(entry["w"])
-        hits, total = window.totals(cfg.rate_window_minutes)
+        rule = self.rules.rule_for(kind, subject)
+        hits, total = window.rate.totals(self.cfg.rate_window_minutes)
         rate = None if total == 0 else hits / total
-        decision = rule.decide(bool(entry.get("open")), rate, total)
+        decision = rule.decide(bool(window.opened_ms), rate, total)
         if decision is None:
             return
-        minute_ms = window.newest * MINUTE_MS
-        if decision:
-            entry["open"] = minute_ms
-        opened = entry["open"] if entry.get("open") else minute_ms
+        minute_ms = window.rate.newest * MINUTE_MS
+        opened = minute_ms if decision else window.opened_ms or minute_ms
+        window.opened_ms = opened if decision else 0
+        is_payment = rule.kind == AlertKind.PAYMENT_FAILURE_SPIKE
         alert = build_alert(
             kind=rule.kind,
             state=AlertState.FIRING if decision else AlertState.RESOLVED,
             severity=rule.severity,
             subject=subject,
             opened_at=from_ms(opened) or datetime.now(UTC),
-            resolved_at=None if decision else from_ms(minute_ms),
+            resolved_at=None if decision else from_ms(max(minute_ms, opened)),
             detail=describe(rate, total, rule.threshold),
-            agency_code=entry.get("a") or (subject if kind != "payment_failure_spike" else None),
-            source=ctx.source,
+            agency_code=window.agency or (None if is_payment else subject),
+            source=self.ctx.source,
         )
-        if not decision:
-            entry["open"] = 0
-        await ctx.publish_alert(alert)
+        await self.ctx.publish_alert(alert)
 
-    async def handle(batch: Sequence[Message]) -> None:
-        touched: dict[str, dict[str, Any]] = {}
-        partitions: dict[str, int] = {}
-        for record in batch:
-            signal = decode_signal(record.value)
-            if signal is None:
-                log.warning("skipped a malformed rate signal: %r", record.value[:200])
-                continue
-            if signal["k"] == AlertKind.SOURCE_SILENT.value:
-                await _seen(seen, signal, ctx, record.partition)
-                continue
-            key = f"{signal['k']}|{signal['s']}"
-            entry = touched.get(key) or windows.get(key) or {"w": RollingRate().to_dict()}
-            window = RollingRate.from_dict(entry["w"])
-            window.add(int(signal["m"]), int(signal["h"]), int(signal.get("n", 1)))
-            window.prune(cfg.rate_window_minutes * 2)
-            entry["w"] = window.to_dict()
-            if signal.get("a"):
-                entry["a"] = signal["a"]
-            touched[key] = entry
-            partitions[key] = record.partition
-        for key, entry in touched.items():
-            await evaluate_window(key, entry)
-            windows.put(key, entry, partitions[key])
+    async def heard(self, signal: SeenSignal, partition: int) -> None:
+        raw = self.sources.get(signal.source)
+        watch = SourceWatch.from_dict(raw) if raw else SourceWatch()
+        watch.newest_event_ms = max(signal.occurred_ms, watch.newest_event_ms)
+        watch.heard_ms = int(datetime.now(UTC).timestamp() * 1000)
+        if watch.silent_since_ms:
+            await self.silent_alert(signal.source, watch, from_ms(watch.heard_ms))
+            watch.silent_since_ms = 0
+        self.sources.put(signal.source, watch.to_dict(), partition)
 
-    # Batched like the source topics: a backfill sends a signal per (rule, subject, minute).
-    register_batch_processor(ctx, ctx.signals_topic(), f"{cfg.app_id}.rates", handle)
-
-    @app.timer(30.0)
-    async def silence() -> None:
+    async def on_timer(self) -> None:
+        """Raise `source_silent` for sources quiet too long in working hours."""
         now = datetime.now(UTC)
-        limit_ms = int(cfg.source_silent_minutes * MINUTE_MS)
+        limit_ms = int(self.cfg.source_silent_minutes * MINUTE_MS)
         now_ms = int(now.timestamp() * 1000)
-        for source, entry in list(seen.items()):
-            quiet = now_ms - entry["w"] > limit_ms
-            firing = bool(entry.get("open"))
-            if quiet and not firing and is_working_hours(now):
-                entry["open"] = entry["w"] + limit_ms
-                await _silent_alert(ctx, source, entry, AlertState.FIRING, None)
-                seen.update(source, entry)
+        for source, raw in list(self.sources.items()):
+            watch = SourceWatch.from_dict(raw)
+            quiet = now_ms - watch.heard_ms > limit_ms
+            if quiet and not watch.silent_since_ms and is_working_hours(now):
+                watch.silent_since_ms = watch.heard_ms + limit_ms
+                self.sources.update(source, watch.to_dict())
+                await self.silent_alert(source, watch, None)
 
-    _ = silence
+    async def silent_alert(
+        self, source: str, watch: SourceWatch, resolved: datetime | None
+    ) -> None:
+        minutes = self.cfg.source_silent_minutes
+        alert = build_alert(
+            kind=AlertKind.SOURCE_SILENT,
+            state=AlertState.FIRING if resolved is None else AlertState.RESOLVED,
+            severity=Severity.CRITICAL,
+            subject=source,
+            opened_at=from_ms(watch.silent_since_ms) or datetime.now(UTC),
+            resolved_at=resolved,
+            detail=f"không có sự kiện trong {minutes:g} phút / nothing for {minutes:g} min",
+            agency_code=None,
+            source=self.ctx.source,
+        )
+        await self.ctx.publish_alert(alert)
 
 
-async def _seen(
-    seen: PartitionedTable, signal: dict[str, Any], ctx: Context, partition: int
-) -> None:
-    source = signal["s"]
-    entry = seen.get(source) or {}
-    entry["t"] = max(int(signal["t"]), entry.get("t", 0))
-    entry["w"] = int(datetime.now(UTC).timestamp() * 1000)
-    if entry.get("open"):
-        await _silent_alert(ctx, source, entry, AlertState.RESOLVED, from_ms(entry["w"]))
-        entry["open"] = 0
-    seen.put(source, entry, partition)
-
-
-async def _silent_alert(
-    ctx: Context,
-    source: str,
-    entry: dict[str, Any],
-    state: AlertState,
-    resolved_at: datetime | None,
-) -> None:
-    minutes = ctx.settings.streams.source_silent_minutes
-    alert = build_alert(
-        kind=AlertKind.SOURCE_SILENT,
-        state=state,
-        severity=Severity.CRITICAL,
-        subject=source,
-        opened_at=from_ms(entry["open"]) or datetime.now(UTC),
-        resolved_at=resolved_at,
-        detail=f"không có sự kiện trong {minutes:g} phút / nothing for {minutes:g} min",
-        agency_code=None,
-        source=ctx.source,
-    )
-    await ctx.publish_alert(alert)
+def register(ctx: Context) -> None:
+    register_processor(ctx, RatesProcessor(ctx))

@@ -99,8 +99,8 @@ def test_portal_batch_stores_good_records_and_dead_letters_bad_ones(worker) -> N
     run(ctx, "portal", records(rating.to_json_bytes(), b'{"event_id": "x"}', b""))
     assert [row[0] for row in sink.rows[PORTAL_EVENTS.name]] == ["r1"]
     assert len(seen.dead_letters) == 2 and "invalid cityops.portal.v1 event" in seen.dead_letters[0]
-    kinds = {s["k"] for s in seen.signals}
-    assert kinds == {"satisfaction_low", "source_silent"}  # the rating, and its source seen
+    kinds = {s.get("kind", s["type"]) for s in seen.signals}
+    assert kinds == {"satisfaction_low", "seen"}  # the rating, and its source seen
 
 
 def test_dossier_batch_folds_events_into_one_state_row_per_dossier(worker) -> None:  # type: ignore[no-untyped-def]
@@ -113,8 +113,8 @@ def test_dossier_batch_folds_events_into_one_state_row_per_dossier(worker) -> No
     (state,) = sink.rows[DOSSIER_STATE.name]
     values = dict(zip(DOSSIER_STATE.column_names, state, strict=True))
     assert values["dossier_id"] == "D-1" and values["status"] == "resolved"
-    on_time = [s for s in seen.signals if s["k"] == "on_time_rate_low"]
-    assert len(on_time) == 1 and on_time[0]["h"] == 0  # one first resolution, not late
+    on_time = [s for s in seen.signals if s.get("kind") == "on_time_rate_low"]
+    assert len(on_time) == 1 and on_time[0]["hits"] == 0  # one first resolution, not late
 
 
 def test_an_open_dossier_past_its_deadline_raises_overdue_at_once(worker) -> None:  # type: ignore[no-untyped-def]
@@ -129,7 +129,8 @@ def test_an_open_dossier_past_its_deadline_raises_overdue_at_once(worker) -> Non
 def test_rate_signals_raise_a_payment_failure_spike(worker) -> None:  # type: ignore[no-untyped-def]
     ctx, _, seen = worker
     minute = int(datetime.now(UTC).timestamp() // 60)
-    signal = {"k": "payment_failure_spike", "s": "vnpay", "m": minute, "h": 15, "n": 30}
+    signal = {"type": "rate", "kind": "payment_failure_spike", "subject": "vnpay"}
+    signal |= {"minute": minute, "hits": 15, "total": 30, "agency": ""}
     run(ctx, "rates", records(json.dumps(signal).encode(), b"not json"))
     assert [(a.kind.value, a.state.value, a.subject) for a in seen.alerts] == [
         ("payment_failure_spike", "firing", "vnpay")
@@ -170,3 +171,15 @@ def test_dossier_state_is_changelogged_on_its_source_records_partition(worker) -
     where = {key: partition for _, key, partition in sent}
     # The source topic's key bytes (what connectors send), on the source record's partition.
     assert where == {e.key().encode(): n % 6 for n, e in enumerate(events)}
+
+
+def test_a_timer_write_stays_on_the_partition_of_the_key(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, seen = worker
+    soon = datetime.now(UTC) + timedelta(milliseconds=200)
+    received = dossier_event("received", 0).model_copy(update={"due_at": soon})
+    run(ctx, "dossier", records(received.to_json_bytes(), partition=4))
+    changelog(ctx)
+    asyncio.run(asyncio.sleep(0.3))
+    asyncio.run(ctx.stateful["dossier"].on_timer())
+    assert [(a.kind.value, a.state.value) for a in seen.alerts][-1] == ("dossier_overdue", "firing")
+    assert [(key, partition) for _, key, partition in changelog(ctx)] == [(b"D-1", 4)]
