@@ -9,16 +9,19 @@ Secrets are `SecretStr`: they never show in logs, reprs or `cityops config show`
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import AwareDatetime, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+from cityops.contract.bounds import TimeWindow
 
 CONFIG_ENV = "CITYOPS_CONFIG"
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
@@ -102,6 +105,27 @@ class StreamsSettings(BaseModel):
     default_on_time_target: float = 0.95
     source_silent_minutes: float = 15.0
     lag_report_seconds: float = 15.0
+    #: A sink with rows waiting and no successful write for this long is stuck: the worker's
+    #: /health answers 503 and /metrics says so (docs/operations.md, "Poison and stuck sinks").
+    sink_stuck_seconds: float = 120.0
+
+
+class ContractSettings(BaseModel):
+    """The contract's tunable bounds (cityops/contract/bounds.py), applied by every connector and
+    worker: a timestamp outside the window is dead-lettered, never stored."""
+
+    #: The earliest accepted timestamp (at least 1970-01-02: ClickHouse's DateTime).
+    earliest_timestamp: AwareDatetime = datetime(2000, 1, 1, tzinfo=UTC)
+    #: How far past now a timestamp may be (due dates are in the future).
+    max_days_ahead: float = 366.0
+
+    @model_validator(mode="after")
+    def _storable(self) -> ContractSettings:
+        self.window()  # raises ValueError, naming the bound, for a window ClickHouse cannot hold
+        return self
+
+    def window(self) -> TimeWindow:
+        return TimeWindow(self.earliest_timestamp, timedelta(days=self.max_days_ahead))
 
 
 class Settings(BaseSettings):
@@ -114,6 +138,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     streams: StreamsSettings = Field(default_factory=StreamsSettings)
+    contract: ContractSettings = Field(default_factory=ContractSettings)
     #: Key of the HMAC that turns citizen/business ids into `applicant_ref`.
     hash_key: SecretStr = SecretStr("local-dev-only-change-me")
     #: Folder with agencies.csv, areas.csv and procedures.csv.

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
+from cityops.contract.bounds import OutOfBounds, check_timestamp
 from cityops.settings import LOCAL_TZ
 
 TZ = ZoneInfo(LOCAL_TZ)
+
+#: The two date forms sources send (docs/contract.md), ASCII digits only: `yyyyMMddHHmmss`, or
+#: ISO 8601 calendar dates with an optional time (and offset). Week dates (`2026-W01-1`),
+#: ordinal dates and non-ASCII digits, which `datetime.fromisoformat` also takes, are refused.
+_COMPACT = re.compile(r"[0-9]{14}")
+_ISO = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
 
 
 def utcnow() -> datetime:
@@ -23,18 +34,32 @@ def local_day(ts: datetime) -> date:
 
 
 def parse_local(text: str) -> datetime:
-    """Parse a source date with no offset (`yyyyMMddHHmmss` or ISO 8601) as local time.
+    """Parse a source date with no offset (`yyyyMMddHHmmss` or ISO 8601) as local time, in UTC.
 
-    Raises ValueError on anything else: the caller dead-letters rather than guesses.
+    Raises ValueError on anything else, and OutOfBounds (a ValueError) outside the contract's
+    time window: the caller dead-letters rather than guesses. The window check comes before
+    any conversion, so a year-1900 date is never turned into UTC with the zone's local mean
+    time (+07:06:40) as if it were a real instant.
     """
     text = text.strip()
-    if len(text) == 14 and text.isdigit():
-        naive = datetime.strptime(text, "%Y%m%d%H%M%S")
-    else:
-        naive = datetime.fromisoformat(text)
-    if naive.tzinfo is not None:
-        return naive.astimezone(UTC)
-    return naive.replace(tzinfo=TZ).astimezone(UTC)
+    try:
+        if _COMPACT.fullmatch(text):
+            parsed = datetime.strptime(text, "%Y%m%d%H%M%S")
+        elif _ISO.fullmatch(text):
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            raise ValueError
+    except ValueError:  # the parsers' own messages quote the text
+        raise ValueError("not yyyyMMddHHmmss or an ISO 8601 calendar date") from None
+    if parsed.tzinfo is None:
+        # Compared as if UTC first: a day of slack either way is far inside the window's bounds
+        # and keeps zoneinfo away from dates it can only answer with local mean time.
+        check_timestamp(parsed.replace(tzinfo=UTC))
+        parsed = parsed.replace(tzinfo=TZ)
+        offset = parsed.utcoffset()
+        if offset is None or offset.total_seconds() % 900:
+            raise OutOfBounds("date before the zone's standard offsets (local mean time)")
+    return check_timestamp(parsed.astimezone(UTC))
 
 
 @lru_cache(maxsize=16)

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
+from cityops.contract import bounds
 from cityops.settings import Settings, load_settings
 
 console = Console(stderr=True)
@@ -49,6 +50,7 @@ class JsonFormatter(logging.Formatter):
 def setup(config: Path | None) -> Settings:
     """Load settings once and configure logging from them; call at the top of a command."""
     settings = load_settings(config)
+    bounds.configure(settings.contract.window())
     root = logging.getLogger()
     root.handlers.clear()
     if settings.log_json:

@@ -14,12 +14,14 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     model_validator,
 )
 
+from cityops.contract.bounds import CODE_PATTERN, check_timestamp, reject_bool
 from cityops.contract.enums import (
     AlertKind,
     AlertState,
@@ -47,15 +49,19 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-#: An RFC 3339 timestamp with an offset, held in UTC.
+#: An RFC 3339 timestamp with an offset, held in UTC, inside the accepted window (bounds.py).
 Timestamp = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),
+    AfterValidator(check_timestamp),
     PlainSerializer(format_timestamp, return_type=str, when_used="json"),
 ]
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.:\-/@]+$")]
-Code = Annotated[str, Field(min_length=1, max_length=64)]
+#: Agency, area, procedure and field codes: the documented pattern (docs/contract.md).
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
+#: A whole number where JSON `true` must not pass for 1.
+Number = Annotated[int, BeforeValidator(reject_bool)]
 Name = Annotated[str, Field(max_length=512)]
 
 
@@ -144,7 +150,7 @@ class PaymentEvent(Envelope):
     dossier_id: Id | None = None
     status: PaymentStatus
     method: PaymentMethod
-    amount_vnd: Annotated[int, Field(ge=0, le=10**13)]
+    amount_vnd: Annotated[Number, Field(ge=0, le=10**13)]
     fee_type: FeeType
     agency_code: Code
     area_code: Code
@@ -167,7 +173,7 @@ class PortalEvent(Envelope):
     session_id: Id | None = None
     procedure_code: Code | None = None
     agency_code: Code | None = None
-    rating: Annotated[int, Field(ge=1, le=5)] | None = None
+    rating: Annotated[Number, Field(ge=1, le=5)] | None = None
     device: Device
 
     @model_validator(mode="after")

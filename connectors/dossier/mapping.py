@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from cityops.contract import ApplicantType, Channel, DossierEvent, DossierStatus, OnlineLevel
+from cityops.contract.bounds import OutOfBounds, active_window, numeric_code
 from cityops.timeutil import TZ, parse_local
 from connectors.sdk.connector import Rejected
 
@@ -77,11 +78,11 @@ def _code(
             raise Rejected("missing_field", f"{name} is missing")
         return None
     try:
-        number = int(str(raw).strip()) if not isinstance(raw, bool) else None
-    except ValueError:
-        number = None
-    if number is None or number not in table:
-        raise Rejected(f"unknown_{name}", f"{name}={str(raw)[:40]!r} is not a known code")
+        number = numeric_code(raw)
+    except OutOfBounds:
+        raise Rejected(f"unknown_{name}", f"{name} is not a code of 1-3 ASCII digits") from None
+    if number not in table:
+        raise Rejected(f"unknown_{name}", f"{name} is not a known code")
     return table[number]
 
 
@@ -93,10 +94,11 @@ def _date(record: dict[str, Any], name: str) -> datetime | None:
         raise Rejected("bad_date", f"{name} must be a date string")
     try:
         return parse_local(str(value))
+    except OutOfBounds:
+        window = active_window().describe()
+        raise Rejected("date_out_of_range", f"{name} is outside {window}") from None
     except ValueError:
-        raise Rejected(
-            "bad_date", f"{name}={str(value)[:40]!r} is not yyyyMMddHHmmss or ISO 8601"
-        ) from None
+        raise Rejected("bad_date", f"{name} is not yyyyMMddHHmmss or ISO 8601") from None
 
 
 def _online_level(record: dict[str, Any]) -> OnlineLevel:
