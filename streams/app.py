@@ -7,6 +7,8 @@ figures"), which needs no broker transactions and survives SIGKILL anywhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cityops.settings import Settings
 from streams.alerts import processors as alerts
 from streams.context import Context
@@ -26,7 +28,7 @@ def app_id(settings: Settings) -> str:
     return f"{settings.kafka.namespace}.{base}" if settings.kafka.namespace else base
 
 
-def create_app(settings: Settings, sink: object, *, web_port: int | None = None) -> Context:
+def create_app(settings: Settings, sink: Any, *, web_port: int | None = None) -> Context:
     kafka = settings.kafka
     datadir = settings.state_dir / "faust"
     datadir.mkdir(parents=True, exist_ok=True)
@@ -62,4 +64,12 @@ def create_app(settings: Settings, sink: object, *, web_port: int | None = None)
     ctx = Context(settings=settings, app=app, sink=sink)
     for domain in DOMAINS:
         domain.register(ctx)
+
+    @app.on_before_shutdown.connect
+    async def _drain_sink(*_args: object, **_kwargs: object) -> None:
+        # From here a failed write is not retried: a worker stopped while ClickHouse is down
+        # (or refusing a table) exits within seconds, its unwritten records unacknowledged.
+        sink.drain()
+
+    _ = _drain_sink
     return ctx

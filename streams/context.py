@@ -16,10 +16,14 @@ import faust
 from faust.types import Message
 
 from cityops.contract import ALERTS, DEADLETTER, AlertEvent, DeadLetter, Envelope, TopicSpec
+from cityops.db.tables import BY_NAME, CONSUMER_LAG, DEADLETTERS
 from cityops.settings import Settings
 from streams.codec import decode
 from streams.metrics import Metrics
 from streams.runtime import App
+from streams.sink.clickhouse import SinkClosed
+from streams.sink.poison import RejectedRow
+from streams.sink.tracking import recording_tables
 
 log = logging.getLogger("cityops.streams")
 
@@ -29,6 +33,10 @@ SIGNALS_TOPIC = "cityops-internal.signals.v1"
 
 #: What a batch processor does with one batch of Kafka records.
 BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
+
+#: Tables whose unstorable rows are logged and dropped rather than dead-lettered: dead letters
+#: of dead letters would loop, and lag samples are replaced by the next sample anyway.
+NOT_DEAD_LETTERED = frozenset({DEADLETTERS.name, CONSUMER_LAG.name})
 
 
 @dataclass
@@ -69,26 +77,43 @@ class Context:
             )
         return self.topics[name]
 
-    async def flush(self) -> None:
-        """Write every buffered row; returns only once ClickHouse acknowledged them."""
+    async def flush(self, tables: set[str] | None = None) -> None:
+        """Write the buffered rows of `tables` (default: all); returns only once ClickHouse
+        acknowledged them, or they were rejected for their data and are dead-lettered."""
         started = time.monotonic()
-        await asyncio.get_running_loop().run_in_executor(None, self.sink.flush)
+        await asyncio.get_running_loop().run_in_executor(None, self.sink.flush, tables)
         self.metrics.flushes += 1
         self.metrics.flush_seconds_total += time.monotonic() - started
         self.metrics.last_flush_at = time.time()
+        for rejected in self.sink.take_rejected(tables):
+            await self.dead_letter_row(rejected)
 
     async def dead_letter(self, spec: TopicSpec, value: bytes | None, reason: str) -> None:
+        self.metrics.dead_letters[spec.base] += 1
+        log.warning("dead-lettered a %s record: %s", spec.base, reason)
+        await self._send_dead_letter(value, reason, "worker", spec.name(self.namespace))
+
+    async def dead_letter_row(self, rejected: RejectedRow) -> None:
+        """A row the sink could not store: dead-lettered as the record it came from."""
+        if rejected.table in NOT_DEAD_LETTERED:
+            self.metrics.rows_dropped[rejected.table] += 1
+            log.error("dropped an unstorable row of %s: %s", rejected.table, rejected.reason)
+            return
+        original = rejected.original_bytes(BY_NAME[rejected.table])
+        await self._send_dead_letter(original, rejected.reason, "sink", rejected.topic)
+
+    async def _send_dead_letter(
+        self, value: bytes | None, reason: str, stage: str, topic: str | None
+    ) -> None:
         record = DeadLetter(
             source=self.source,
             reason=reason,
             original_b64=base64.b64encode(value or b"").decode(),
             original_text=(value or b"").decode("utf-8", errors="replace")[:65536],
             at=datetime.now(UTC),
-            stage="worker",
-            topic=spec.name(self.namespace),
+            stage=stage,
+            topic=topic,
         )
-        self.metrics.dead_letters[spec.base] += 1
-        log.warning("dead-lettered a %s record: %s", spec.base, reason)
         await self.topic(DEADLETTER).send(key=self.source.encode(), value=record.to_json_bytes())
 
     async def decode_batch(
@@ -120,7 +145,10 @@ def register_batch_processor(
     """Process `topic` in batches of Kafka records (`Message`: .value, .partition, .offset),
     delivered through an inbox rather than Faust's per-record streams (streams/runtime.py).
 
-    Batch, write, then acknowledge: offsets advance only after ClickHouse has the rows.
+    Batch, write, then acknowledge: offsets advance only after ClickHouse has the rows (or
+    rejected them for their data, and they are dead-lettered). A processor flushes only the
+    tables its batch wrote to (streams/sink/tracking.py): another table's trouble never
+    holds it.
     Nothing is acknowledged before the flush that carries its batch's rows returned;
     meanwhile the next batch is already being processed, so the database round trip overlaps
     with decoding instead of stalling it (one flush in flight at a time keeps memory
@@ -132,8 +160,12 @@ def register_batch_processor(
     inbox = ctx.app.inbox(topic, maxsize=2 * cfg.batch_max_rows)
     ctx.processors[name] = handle
 
-    async def flush_then_ack(records: list[Message]) -> None:
-        await ctx.flush()
+    async def flush_then_ack(records: list[Message], tables: set[str]) -> None:
+        try:
+            await ctx.flush(tables)
+        except SinkClosed as stopped:  # shutting down: these records will be read again
+            log.warning("%s: %s; %d records left unacknowledged", name, stopped, len(records))
+            return
         ack = ctx.app.consumer.ack
         for record in records:
             ack(record)
@@ -146,10 +178,11 @@ def register_batch_processor(
                 batch = await inbox.take(cfg.batch_max_rows, cfg.batch_max_seconds)
                 if not batch:
                     continue
-                await handle(batch)
+                with recording_tables() as tables:
+                    await handle(batch)
                 if in_flight is not None:
                     await in_flight
-                in_flight = asyncio.ensure_future(flush_then_ack(batch))
+                in_flight = asyncio.ensure_future(flush_then_ack(batch, tables))
         finally:
             if in_flight is not None and not in_flight.done():
                 await asyncio.shield(in_flight)

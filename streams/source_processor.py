@@ -31,13 +31,15 @@ async def ingest(
     occurred_ms = table.column_names.index("occurred_ms")
     models: list[tuple[Message, Envelope]] = []
     rows = []
+    originals = []
     for record, model in await ctx.decode_batch(spec, batch):
         row = raw_row(model, record.partition, record.offset)[1]
         rows.append(row)
+        originals.append(record.value)
         signals.saw(model.source, row[occurred_ms])
         models.append((record, model))
     ctx.metrics.events_in[spec.base] += len(models)
-    ctx.sink.extend(table, rows)
+    ctx.sink.extend(table, rows, originals=originals, topic=spec.name(ctx.namespace))
     return models
 
 

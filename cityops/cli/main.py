@@ -13,6 +13,7 @@ from cityops.db import cli as db_cli
 from connectors import cli as connectors_cli
 from connectors.simulator import cli as simulator_cli
 from dashboards import cli as dashboards_cli
+from streams.deadletters import cli as deadletters_cli
 
 app = typer.Typer(
     name="cityops",
@@ -30,6 +31,7 @@ app.add_typer(contract.app, name="contract")
 app.add_typer(db_cli.app, name="db")
 app.add_typer(connectors_cli.app, name="connectors")
 app.add_typer(dashboards_cli.app, name="dashboards")
+app.add_typer(deadletters_cli.app, name="deadletters")
 app.command("worker")(streams_cli.worker)
 app.command("kpi")(streams_cli.kpi)
 app.command("demo")(demo.demo)

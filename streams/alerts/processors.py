@@ -18,11 +18,12 @@ from streams.sink.rows import alert_row
 
 def register(ctx: Context) -> None:
     async def handle(batch: Sequence[Message]) -> None:
-        rows = []
-        for _, model in await ctx.decode_batch(ALERTS, batch):
+        rows, originals = [], []
+        for record, model in await ctx.decode_batch(ALERTS, batch):
             assert isinstance(model, AlertEvent)
             rows.append(alert_row(model))
-        ctx.sink.extend(ALERTS_TABLE, rows)
+            originals.append(record.value)
+        ctx.sink.extend(ALERTS_TABLE, rows, originals=originals, topic=ALERTS.name(ctx.namespace))
 
     # Batched like the source topics: a backfill of past days raises thousands of alerts.
     register_batch_processor(

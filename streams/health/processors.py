@@ -17,6 +17,7 @@ from cityops.contract import DEADLETTER, SOURCE_TOPICS, DeadLetter
 from cityops.db.tables import CONSUMER_LAG, DEADLETTERS
 from cityops.kafka import make_admin, make_consumer
 from streams.context import Context, register_batch_processor
+from streams.metrics import render_sink
 from streams.sink.rows import deadletter_row
 
 log = logging.getLogger("cityops.streams.health")
@@ -59,16 +60,27 @@ def register(ctx: Context) -> None:
         for row in rows:
             ctx.metrics.lag[(row[1], row[2])] = row[3]
         ctx.sink.extend(CONSUMER_LAG, rows)
+        # No processor owns this table, so the timer writes its own rows (processors flush
+        # only the tables of their batch, streams/sink/tracking.py).
+        await ctx.flush({CONSUMER_LAG.name})
+
+    stuck_after = ctx.settings.streams.sink_stuck_seconds
 
     @app.page("/health")
     class Health(View):
         async def get(self, request: Request) -> Response:
-            return self.json({"status": "ok", "app": app.conf.id, "worker": worker})
+            """503 while the sink is stuck: rows wait and nothing was written for too long."""
+            stuck = ctx.sink.metrics().stuck(stuck_after)
+            body = {"status": "stuck" if stuck else "ok", "app": app.conf.id, "worker": worker}
+            if stuck:
+                body["stuck_tables"] = stuck
+            return self.json(body, status=503 if stuck else 200)
 
     @app.page("/metrics")
     class MetricsPage(View):
         async def get(self, request: Request) -> Response:
-            return self.text(ctx.metrics.render(), content_type="text/plain; version=0.0.4")
+            text = ctx.metrics.render() + render_sink(ctx.sink.metrics(), stuck_after)
+            return self.text(text, content_type="text/plain; version=0.0.4")
 
     _ = (report_lag, Health, MetricsPage)
 

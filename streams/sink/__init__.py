@@ -1,6 +1,7 @@
 """Writing the pipeline's rows to ClickHouse: pure row builders and a batching sink."""
 
 from streams.sink.clickhouse import ClickHouseSink, SinkClosed, SinkMetrics
+from streams.sink.poison import RejectedRow
 from streams.sink.rows import (
     alert_row,
     consumer_lag_row,
@@ -12,6 +13,7 @@ from streams.sink.rows import (
 
 __all__ = [
     "ClickHouseSink",
+    "RejectedRow",
     "SinkClosed",
     "SinkMetrics",
     "alert_row",

@@ -75,11 +75,13 @@ class Worker:
     log_path: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    #: Where its /health and /metrics answer.
+    web_port: int = field(default_factory=free_port)
 
     def start(self) -> Worker:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cityops.cli.main", "worker", "--web-port", str(free_port())],
+            [sys.executable, "-m", "cityops.cli.main", "worker", "--web-port", str(self.web_port)],
             env=worker_env(self.settings, **self.extra_env),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -114,7 +114,8 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
 # -- the crafted data set --------------------------------------------------------------------
 
 AG1, AR1, AG2, AR2 = "AG1", "AR1", "AG2", "AR2"
-FAR_FUTURE = "2099-01-01T00:00:00Z"
+#: A due date that never passes during a test, and is inside the contract's time window.
+FAR_FUTURE = f"{datetime.now(UTC).year + 1}-01-01T00:00:00Z"
 
 
 def dossier(event_id: str, dossier_id: str, status: str, at: str, **fields: Any) -> DossierEvent:

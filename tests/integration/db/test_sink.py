@@ -160,3 +160,29 @@ def test_close_during_an_outage_raises_and_keeps_the_rows(migrated: Settings) ->
     flusher.join(timeout=60)
     assert len(errors) == 1 and sink.buffered() == 1
     assert count(migrated, CONSUMER_LAG.name) == 0
+
+
+def test_a_year_2200_row_is_rejected_and_the_rest_of_the_batch_written(migrated: Settings) -> None:
+    """Issue 8, item 1: the row the contract should have stopped (here built without it)
+    fails with TypeMismatchError; it is found, set aside, and every other row goes in."""
+    sink = ClickHouseSink.from_settings(migrated.clickhouse)
+    rows, originals = [], []
+    for offset, event in enumerate(EVENTS):
+        if offset == 2:  # model_copy skips validation, like a record from a lax producer
+            event = event.model_copy(update={"occurred_at": datetime(2200, 1, 1, tzinfo=UTC)})
+        rows.append(raw_row(event, partition=0, offset=offset)[1])
+        originals.append(event.to_json_bytes())
+    sink.extend(DOSSIER_EVENTS, rows, originals=originals, topic="cityops.dossier.v1")
+    sink.add(CONSUMER_LAG, consumer_lag_row("w", "topic", 0, 0, 10))
+    try:
+        assert sink.flush() == len(EVENTS) - 1 + 1
+    finally:
+        sink.close()
+    assert count(migrated, DOSSIER_EVENTS.name) == len(EVENTS) - 1
+    assert count(migrated, CONSUMER_LAG.name) == 1
+    (rejected,) = sink.take_rejected()
+    assert rejected.original == originals[2] and rejected.topic == "cityops.dossier.v1"
+    assert rejected.reason == (
+        "sink: ClickHouse cannot store this row of dossier_events: "
+        "TypeMismatchError 53 (TYPE_MISMATCH) in column occurred_at"
+    )

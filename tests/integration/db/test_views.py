@@ -14,7 +14,7 @@ from cityops.contract import AlertEvent, DeadLetter
 from cityops.db.tables import ALERTS, CONSUMER_LAG, DEADLETTERS
 from streams.sink.rows import alert_row, consumer_lag_row, deadletter_row
 
-from .conftest import AG1, AG2, AR1, AR2, Backend, insert, load_crafted, naive
+from .conftest import AG1, AG2, AR1, AR2, FAR_FUTURE, Backend, insert, load_crafted, naive
 
 D4, D5, D6 = date(2025, 3, 4), date(2025, 3, 5), date(2025, 3, 6)
 
@@ -60,7 +60,7 @@ def test_dossier_open_lists_received_unclosed_dossiers(backend: Backend) -> None
         ("D3", AG2, AR2, "P2", "in_progress", naive("2025-03-05T02:00:00Z"),
          naive("2025-03-05T05:00:00Z"), 1, 1),
         ("D4", AG2, AR2, "P1", "in_progress", naive("2025-03-05T03:00:00Z"),
-         naive("2099-01-01T00:00:00Z"), 0, 0),
+         naive(FAR_FUTURE), 0, 0),
     ]  # fmt: skip
 
 

@@ -23,19 +23,32 @@ from cityops.db.tables import DOSSIER_EVENTS, DOSSIER_STATE, PORTAL_EVENTS
 from cityops.settings import KafkaSettings, Settings
 from streams.app import create_app
 from streams.context import Context
+from streams.sink import RejectedRow
 from tests.unit.streams.factories import dossier_event
 
 
 @dataclass
 class RecordingSink:
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    originals: dict[str, list[bytes | None]] = field(default_factory=dict)
+    rejected: list[RejectedRow] = field(default_factory=list)
 
-    def extend(self, table: Any, rows: Any) -> bool:
-        self.rows.setdefault(table.name, []).extend(rows)
+    def extend(self, table: Any, rows: Any, *, originals: Any = None, topic: Any = None) -> bool:
+        batch = list(rows)
+        self.rows.setdefault(table.name, []).extend(batch)
+        self.originals.setdefault(table.name, []).extend(originals or [None] * len(batch))
         return False
 
-    def flush(self) -> int:
+    def flush(self, tables: Any = None) -> int:
         return 0
+
+    def take_rejected(self, tables: Any = None) -> list[Any]:
+        taken = [r for r in self.rejected if tables is None or r.table in tables]
+        self.rejected = [r for r in self.rejected if r not in taken]
+        return taken
+
+    def drain(self) -> None:
+        pass
 
 
 @dataclass
@@ -183,3 +196,30 @@ def test_a_timer_write_stays_on_the_partition_of_the_key(worker) -> None:  # typ
     asyncio.run(ctx.stateful["dossier"].on_timer())
     assert [(a.kind.value, a.state.value) for a in seen.alerts][-1] == ("dossier_overdue", "firing")
     assert [(key, partition) for _, key, partition in changelog(ctx)] == [(b"D-1", 4)]
+
+
+def test_rows_the_sink_rejects_are_dead_lettered_as_the_records_they_were(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, sink, _ = worker
+    sent: list[tuple[Any, ...]] = []
+
+    async def send(value: bytes | None, reason: str, stage: str, topic: str | None) -> None:
+        sent.append((value, reason, stage, topic))
+
+    ctx._send_dead_letter = send  # type: ignore[method-assign]
+    row = ("w", "t", 0, 1, 2, 3, None)
+    sink.rejected = [
+        RejectedRow("payment_events", row, "sink: bad", "unit.cityops.payment.v1", b"{...}"),
+        RejectedRow("deadletters", row, "sink: bad"),  # never dead-lettered again: a loop
+        RejectedRow("alerts", row, "sink: other table"),  # not this flush's table
+    ]
+    asyncio.run(ctx.flush({"payment_events", "deadletters"}))
+    assert sent == [(b"{...}", "sink: bad", "sink", "unit.cityops.payment.v1")]
+    assert ctx.metrics.rows_dropped == {"deadletters": 1}
+    assert [r.table for r in sink.rejected] == ["alerts"]
+
+
+def test_source_rows_keep_their_record_for_the_dead_letter_path(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, sink, _ = worker
+    good = dossier_event("received", 0).to_json_bytes()
+    run(ctx, "dossier", records(good, b"not json"))
+    assert sink.originals[DOSSIER_EVENTS.name] == [good]
