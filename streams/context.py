@@ -16,7 +16,7 @@ import faust
 from faust.types import Message
 
 from cityops.contract import ALERTS, DEADLETTER, AlertEvent, DeadLetter, Envelope, TopicSpec
-from cityops.db.tables import BY_NAME, CONSUMER_LAG, DEADLETTERS
+from cityops.db.tables import BY_NAME, CONSUMER_LAG, DEADLETTERS, SINK_HEALTH
 from cityops.settings import Settings
 from streams.codec import decode
 from streams.metrics import Metrics
@@ -35,8 +35,8 @@ SIGNALS_TOPIC = "cityops-internal.signals.v1"
 BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
 
 #: Tables whose unstorable rows are logged and dropped rather than dead-lettered: dead letters
-#: of dead letters would loop, and lag samples are replaced by the next sample anyway.
-NOT_DEAD_LETTERED = frozenset({DEADLETTERS.name, CONSUMER_LAG.name})
+#: of dead letters would loop, and samples (lag, sink health) are replaced by the next one.
+NOT_DEAD_LETTERED = frozenset({DEADLETTERS.name, CONSUMER_LAG.name, SINK_HEALTH.name})
 
 
 @dataclass

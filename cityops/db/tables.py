@@ -256,6 +256,23 @@ weight Float64
 SCHEMA_MIGRATIONS = "schema_migrations"
 
 #: Raw event table of each source topic (base topic name -> table).
+#: Each worker's sink, per table, sampled with the consumer lag (docs/operations.md, "Poison
+#: and stuck sinks"); `topic` is the contract topic (base name) whose figures the table holds.
+SINK_HEALTH = TableSpec(
+    "sink_health",
+    _cols(
+        """
+worker String
+sink_table String
+topic String
+waiting_seconds Float64
+stuck UInt8
+rejected_rows UInt64
+at DateTime
+"""
+    ),
+)
+
 RAW_TABLES: dict[str, TableSpec] = {
     DOSSIER.base: DOSSIER_EVENTS,
     PAYMENT.base: PAYMENT_EVENTS,
@@ -271,6 +288,7 @@ TABLES: tuple[TableSpec, ...] = (
     ALERTS,
     DEADLETTERS,
     CONSUMER_LAG,
+    SINK_HEALTH,
     REF_AGENCIES,
     REF_AREAS,
     REF_PROCEDURES,

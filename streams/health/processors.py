@@ -14,11 +14,12 @@ from faust.web import Request, Response, View
 from pydantic import ValidationError
 
 from cityops.contract import DEADLETTER, SOURCE_TOPICS, DeadLetter
-from cityops.db.tables import CONSUMER_LAG, DEADLETTERS
+from cityops.db.tables import CONSUMER_LAG, DEADLETTERS, SINK_HEALTH
 from cityops.kafka import make_admin, make_consumer
 from streams.context import Context, register_batch_processor
 from streams.metrics import render_sink
-from streams.sink.rows import deadletter_row
+from streams.sink.clickhouse import SinkClosed
+from streams.sink.rows import deadletter_row, sink_health_rows
 
 log = logging.getLogger("cityops.streams.health")
 
@@ -36,7 +37,7 @@ def register(ctx: Context) -> None:
                 # A dead letter that is itself malformed is kept as one, never dropped.
                 record = DeadLetter(
                     source="unknown",
-                    reason=f"malformed dead letter: {exc.errors()[:1]}",
+                    reason=f"malformed dead letter: {exc.errors(include_input=False)[:1]}",
                     original_b64="",
                     original_text=(message.value or b"").decode(errors="replace"),
                     at=datetime.now(UTC),
@@ -49,22 +50,28 @@ def register(ctx: Context) -> None:
         ctx, ctx.topic(DEADLETTER), f"{ctx.settings.streams.app_id}.deadletters", handle
     )
 
+    stuck_after = ctx.settings.streams.sink_stuck_seconds
+
     @app.timer(ctx.settings.streams.lag_report_seconds)
     async def report_lag() -> None:
+        """Consumer lag and the sink's state, sampled into ClickHouse (v_pipeline_health)."""
+        samples = sink_health_rows(worker, ctx.sink.metrics(), stuck_after)
+        ctx.sink.extend(SINK_HEALTH, samples)
         loop = asyncio.get_running_loop()
         try:
             rows = await loop.run_in_executor(None, _lag_rows, ctx, worker)
         except Exception as exc:  # lag is best-effort; a broker hiccup must not stop work
             log.warning("could not read consumer lag: %s", exc)
-            return
+            rows = []
         for row in rows:
             ctx.metrics.lag[(row[1], row[2])] = row[3]
         ctx.sink.extend(CONSUMER_LAG, rows)
-        # No processor owns this table, so the timer writes its own rows (processors flush
+        # No processor owns these tables, so the timer writes its own rows (processors flush
         # only the tables of their batch, streams/sink/tracking.py).
-        await ctx.flush({CONSUMER_LAG.name})
-
-    stuck_after = ctx.settings.streams.sink_stuck_seconds
+        try:
+            await ctx.flush({CONSUMER_LAG.name, SINK_HEALTH.name})
+        except SinkClosed:  # shutting down; samples are not worth keeping
+            return
 
     @app.page("/health")
     class Health(View):

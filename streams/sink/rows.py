@@ -16,15 +16,19 @@ from enum import Enum
 from operator import attrgetter
 from typing import Any, get_args
 
-from cityops.contract import BY_FAMILY, AlertEvent, DeadLetter, Envelope
+from cityops.contract import ALERTS as ALERTS_TOPIC
+from cityops.contract import BY_FAMILY, DEADLETTER, DOSSIER, AlertEvent, DeadLetter, Envelope
 from cityops.db.tables import (
     ALERTS,
     CONSUMER_LAG,
     DEADLETTERS,
+    DOSSIER_STATE,
     INGEST_COLUMNS,
     RAW_TABLES,
+    SINK_HEALTH,
     TableSpec,
 )
+from streams.sink.clickhouse import SinkMetrics
 
 Row = tuple[Any, ...]
 
@@ -163,3 +167,38 @@ def row_from_mapping(spec: TableSpec, values: Mapping[str, Any]) -> Row:
     if missing or unknown:
         raise ValueError(f"{spec.name}: missing columns {missing}, unknown columns {unknown}")
     return tuple(_value(values[n]) for n in names)
+
+
+#: The contract topic whose figures each table a worker writes holds (v_pipeline_health joins
+#: the sink's state on it); tables of no topic report an empty one.
+SINK_TABLE_TOPICS: dict[str, str] = {
+    **{table.name: base for base, table in RAW_TABLES.items()},
+    DOSSIER_STATE.name: DOSSIER.base,
+    ALERTS.name: ALERTS_TOPIC.base,
+    DEADLETTERS.name: DEADLETTER.base,
+    CONSUMER_LAG.name: "",
+    SINK_HEALTH.name: "",
+}
+
+
+def sink_health_rows(
+    worker: str, sink: SinkMetrics, stuck_after: float, at: datetime | None = None
+) -> list[Row]:
+    """One sample of a worker's sink: every table, waiting or not (so a recovery shows)."""
+    stuck = set(sink.stuck(stuck_after))
+    when = at or datetime.now(UTC)
+    return [
+        row_from_mapping(
+            SINK_HEALTH,
+            {
+                "worker": worker,
+                "sink_table": table,
+                "topic": topic,
+                "waiting_seconds": round(sink.waiting_seconds.get(table, 0.0), 1),
+                "stuck": int(table in stuck),
+                "rejected_rows": sink.rows_rejected.get(table, 0),
+                "at": when,
+            },
+        )
+        for table, topic in SINK_TABLE_TOPICS.items()
+    ]

@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cityops.contract import AlertEvent, DeadLetter
-from cityops.db.tables import ALERTS, CONSUMER_LAG, DEADLETTERS
-from streams.sink.rows import alert_row, consumer_lag_row, deadletter_row
+from cityops.db.tables import ALERTS, CONSUMER_LAG, DEADLETTERS, SINK_HEALTH
+from streams.sink import SinkMetrics
+from streams.sink.rows import alert_row, consumer_lag_row, deadletter_row, sink_health_rows
 
 from .conftest import AG1, AG2, AR1, AR2, FAR_FUTURE, Backend, insert, load_crafted, naive
 
@@ -153,19 +154,25 @@ def test_pipeline_health_per_source_and_topic(backend: Backend) -> None:
         consumer_lag_row("alerts", topic, 0, committed=97, end_offset=100, at=now),
     ):
         insert(backend, CONSUMER_LAG, [row])
+    stuck = SinkMetrics(waiting_seconds={"payment_events": 400.0, "alerts": 3.0})
+    recovered = SinkMetrics()
+    insert(backend, SINK_HEALTH, sink_health_rows("w1", stuck, 120, at=now - timedelta(1)))
+    insert(backend, SINK_HEALTH, sink_health_rows("w1", stuck, 120, at=now))  # the latest
+    insert(backend, SINK_HEALTH, sink_health_rows("w2", recovered, 120, at=now))
     rows = select(
         backend,
-        "SELECT source, topic, last_occurred_at, events_5m, deadletters, consumer_lag "
-        "FROM {db}.v_pipeline_health",
+        "SELECT source, topic, last_occurred_at, events_5m, deadletters, consumer_lag, "
+        "sink_stuck, sink_waiting_seconds FROM {db}.v_pipeline_health",
     )
     assert rows == sorted(
         [
-            ("egov-test", "cityops.dossier.v1", naive("2025-03-06T09:00:00Z"), 16, 0, 12),
-            ("paygov-test", "cityops.payment.v1", naive("2025-03-05T05:00:00Z"), 7, 2, None),
-            ("portal-test", "cityops.portal.v1", naive("2025-03-05T03:02:00Z"), 8, 0, None),
+            ("egov-test", "cityops.dossier.v1", naive("2025-03-06T09:00:00Z"), 16, 0, 12, 0, 0),
+            ("paygov-test", "cityops.payment.v1", naive("2025-03-05T05:00:00Z"), 7, 2, None,
+             1, 400.0),
+            ("portal-test", "cityops.portal.v1", naive("2025-03-05T03:02:00Z"), 8, 0, None, 0, 0),
         ],
         key=repr,
-    )
+    )  # fmt: skip
 
 
 def test_business_registration_lists_resolved_dkdn_dossiers(backend: Backend) -> None:

@@ -10,7 +10,7 @@ import urllib.request
 from typing import Any
 
 from cityops.contract import PAYMENT
-from cityops.db.tables import DEADLETTERS, PAYMENT_EVENTS
+from cityops.db.tables import DEADLETTERS, PAYMENT_EVENTS, SINK_HEALTH, V_PIPELINE_HEALTH
 from cityops.kafka import make_producer
 from cityops.settings import Settings
 from connectors.adapters.push.sender import post_signed
@@ -47,6 +47,22 @@ def dead_letter_reasons(ch: Any, settings: Settings) -> list[tuple[str, str]]:
     return ch.execute(f"SELECT stage, reason FROM {db}.{DEADLETTERS.name} ORDER BY reason")
 
 
+def payment_sink(ch: Any, settings: Settings) -> set[tuple[int, float]]:
+    """What v_pipeline_health says of the payment topic's sink, once the worker sampled it."""
+    db = settings.clickhouse.database
+    sampled = ch.execute(
+        f"SELECT stuck FROM {db}.{SINK_HEALTH.name} FINAL WHERE sink_table = 'payment_events'"
+    )
+    if not sampled:
+        return set()
+    return set(
+        ch.execute(
+            f"SELECT sink_stuck, sink_waiting_seconds FROM {db}.{V_PIPELINE_HEALTH} "
+            "WHERE topic = 'cityops.payment.v1'"
+        )
+    )
+
+
 def health(worker: Worker) -> int:
     url = f"http://127.0.0.1:{worker.web_port}/health"
     with urllib.request.urlopen(url, timeout=10) as answer:
@@ -81,6 +97,8 @@ def test_year_2200_payment_is_dead_lettered_and_every_other_row_written(  # type
     send_raw(settings, payment_bytes(6))
     wait_until(lambda: "pay-00006" in stored_payments(ch, settings), 60, describe=worker.log_tail)
     assert health(worker) == 200
+    # One row per source of the topic (the sender, and the worker for its dead letter).
+    wait_until(lambda: payment_sink(ch, settings) == {(0, 0.0)}, 60, describe=worker.log_tail)
 
     # Restarted after poison (its records re-read if their offsets were not yet committed),
     # a worker does not wedge: new rows still arrive.
