@@ -33,13 +33,15 @@ def local_day(ts: datetime) -> date:
     return ts.astimezone(TZ).date()
 
 
-def parse_local(text: str) -> datetime:
+def parse_local(text: str, *, bounded: bool = True) -> datetime:
     """Parse a source date with no offset (`yyyyMMddHHmmss` or ISO 8601) as local time, in UTC.
 
     Raises ValueError on anything else, and OutOfBounds (a ValueError) outside the contract's
     time window: the caller dead-letters rather than guesses. The window check comes before
     any conversion, so a year-1900 date is never turned into UTC with the zone's local mean
-    time (+07:06:40) as if it were a real instant.
+    time (+07:06:40) as if it were a real instant. `bounded=False` is for positions that are
+    not event times (a feed's cursor, e.g. `19700101000000`): no window, but still no local
+    mean time.
     """
     text = text.strip()
     try:
@@ -52,14 +54,19 @@ def parse_local(text: str) -> datetime:
     except ValueError:  # the parsers' own messages quote the text
         raise ValueError("not yyyyMMddHHmmss or an ISO 8601 calendar date") from None
     if parsed.tzinfo is None:
-        # Compared as if UTC first: a day of slack either way is far inside the window's bounds
-        # and keeps zoneinfo away from dates it can only answer with local mean time.
-        check_timestamp(parsed.replace(tzinfo=UTC))
+        if bounded:
+            # Compared as if UTC first: a day of slack either way is far inside the window's
+            # bounds and keeps zoneinfo away from dates it can only answer with local mean time.
+            check_timestamp(parsed.replace(tzinfo=UTC))
         parsed = parsed.replace(tzinfo=TZ)
         offset = parsed.utcoffset()
         if offset is None or offset.total_seconds() % 900:
             raise OutOfBounds("date before the zone's standard offsets (local mean time)")
-    return check_timestamp(parsed.astimezone(UTC))
+    try:
+        utc = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved across midnight of the calendar's ends
+        raise OutOfBounds("date at the end of the calendar") from None
+    return check_timestamp(utc) if bounded else utc
 
 
 @lru_cache(maxsize=16)

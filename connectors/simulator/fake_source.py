@@ -24,7 +24,7 @@ MAX_LIMIT = 10_000
 
 def _cursor(value: str) -> str:
     """A client's `updated_since` in the feed's own form; ISO 8601 is accepted too."""
-    return source_stamp(parse_local(value)) if value else ""
+    return source_stamp(parse_local(value, bounded=False)) if value else ""
 
 
 class FakeSource:

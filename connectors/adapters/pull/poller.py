@@ -58,7 +58,7 @@ def cursor_key(value: Any) -> str:
         return ""
     text = str(value)
     try:
-        return parse_local(text).astimezone(TZ).strftime(CURSOR_FORMAT)
+        return parse_local(text, bounded=False).astimezone(TZ).strftime(CURSOR_FORMAT)
     except ValueError:
         return text
 

@@ -173,3 +173,11 @@ def test_settings_refuse_a_window_clickhouse_cannot_store(contract: dict[str, An
 def test_a_window_needs_an_aware_start() -> None:
     with pytest.raises(ValueError, match="offset"):
         TimeWindow(datetime(2000, 1, 1), timedelta(days=1))
+
+
+def test_a_feed_cursor_parses_without_the_window_but_never_with_local_mean_time() -> None:
+    """A cursor is a position, not an event time: the poller starts from 1970 by default."""
+    assert parse_local("19700101000000", bounded=False).year == 1969  # +08:00 then, not LMT
+    for text in ("19000101000000", "00010101000000"):
+        with pytest.raises(OutOfBounds, match="local mean time"):
+            parse_local(text, bounded=False)
