@@ -17,6 +17,7 @@ from faust.types import Message
 
 from cityops.contract import ALERTS, DEADLETTER, AlertEvent, DeadLetter, Envelope, TopicSpec
 from cityops.db.tables import BY_NAME, CONSUMER_LAG, DEADLETTERS, SINK_HEALTH
+from cityops.privacy import CONTRACT_FIELDS, redact_document, safe_reason
 from cityops.settings import Settings
 from streams.codec import decode
 from streams.metrics import Metrics
@@ -89,27 +90,33 @@ class Context:
             await self.dead_letter_row(rejected)
 
     async def dead_letter(self, spec: TopicSpec, value: bytes | None, reason: str) -> None:
+        reason = safe_reason(reason, self.settings.hash_key)
         self.metrics.dead_letters[spec.base] += 1
         log.warning("dead-lettered a %s record: %s", spec.base, reason)
         await self._send_dead_letter(value, reason, "worker", spec.name(self.namespace))
 
     async def dead_letter_row(self, rejected: RejectedRow) -> None:
         """A row the sink could not store: dead-lettered as the record it came from."""
+        reason = safe_reason(rejected.reason, self.settings.hash_key)
         if rejected.table in NOT_DEAD_LETTERED:
             self.metrics.rows_dropped[rejected.table] += 1
-            log.error("dropped an unstorable row of %s: %s", rejected.table, rejected.reason)
+            log.error("dropped an unstorable row of %s: %s", rejected.table, reason)
             return
         original = rejected.original_bytes(BY_NAME[rejected.table])
-        await self._send_dead_letter(original, rejected.reason, "sink", rejected.topic)
+        await self._send_dead_letter(original, reason, "sink", rejected.topic)
 
     async def _send_dead_letter(
         self, value: bytes | None, reason: str, stage: str, topic: str | None
     ) -> None:
+        """Redacted like a connector's dead letter (only contract fields in the clear):
+        whoever wrote the record to the topic may not have applied the privacy rules."""
+        key = self.settings.hash_key
+        original = redact_document(value, CONTRACT_FIELDS, key) if value else b""
         record = DeadLetter(
             source=self.source,
             reason=reason,
-            original_b64=base64.b64encode(value or b"").decode(),
-            original_text=(value or b"").decode("utf-8", errors="replace")[:65536],
+            original_b64=base64.b64encode(original).decode(),
+            original_text=original.decode("utf-8", errors="replace")[:65536],
             at=datetime.now(UTC),
             stage=stage,
             topic=topic,

@@ -95,7 +95,8 @@ class Envelope(BaseModel):
         family, _, kind = self.event_type.partition(".")
         if family != self.family or kind != getattr(self, self.type_field):
             expected = f"{self.family}.{self.kind_value()}"
-            raise ValueError(f"event_type must be {expected!r}, got {self.event_type!r}")
+            # Never quotes the input: rejection reasons must not carry a citizen's data.
+            raise ValueError(f"event_type must be {expected!r}")
         return self
 
     def key(self) -> str:

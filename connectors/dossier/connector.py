@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from cityops.contract import DOSSIER, DossierEvent
+from cityops.privacy import CONTRACT_FIELDS
 from connectors.adapters.pull import PullConfig, PullConnector
-from connectors.dossier.mapping import FieldNames, map_record
+from connectors.dossier.mapping import PUBLIC_SOURCE_FIELDS, FieldNames, map_record
 from connectors.dossier.samples import dossier_samples
 from connectors.sdk.connector import ConnectorConfig, Samples
 
@@ -26,8 +27,10 @@ class DossierConnector(PullConnector):
     config: DossierConfig
     cursor_field = "NgayCapNhat"
     id_field = "MaHoSo"
-    #: The applicant's id and name: hashed in dead letters, never published.
-    pii_fields = ("SoGiayToChuHoSo", "ChuHoSo")
+    public_fields = CONTRACT_FIELDS | PUBLIC_SOURCE_FIELDS
+
+    def dead_letter_fields(self) -> frozenset[str]:
+        return self.public_fields | set(self.config.fields.model_dump().values())
 
     def map(self, record: dict[str, Any]) -> DossierEvent:
         return map_record(

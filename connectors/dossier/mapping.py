@@ -41,6 +41,26 @@ LEVEL_CODES: dict[int, OnlineLevel] = {
     4: OnlineLevel.FULL,
 }
 APPLICANT_CODES: dict[int, ApplicantType] = {1: ApplicantType.CITIZEN, 2: ApplicantType.BUSINESS}
+#: The record fields this mapping reads that never hold personal data: what a dead letter
+#: keeps of a rejected record besides the agency and area fields (named in the config).
+#: `SoGiayToChuHoSo` (hashed into `applicant_ref`) and `ChuHoSo` (dropped) are not here.
+PUBLIC_SOURCE_FIELDS = frozenset(
+    {
+        "MaHoSo",
+        "MaTTHC",
+        "TenTTHC",
+        "MaLinhVuc",
+        "KenhThucHien",
+        "TrangThaiHoSo",
+        "NgayTiepNhan",
+        "NgayHenTra",
+        "NgayKetThucXuLy",
+        "LoaiDoiTuong",
+        "MucDo",
+        "ToanTrinh",
+        "NgayCapNhat",
+    }
+)
 #: Statuses that mean the dossier has a result, so `resolved_at` must be known.
 RESOLVED_OR_LATER = frozenset({DossierStatus.RESOLVED, DossierStatus.RETURNED})
 
@@ -82,8 +102,12 @@ def _code(
     except OutOfBounds:
         raise Rejected(f"unknown_{name}", f"{name} is not a code of 1-3 ASCII digits") from None
     if number not in table:
-        raise Rejected(f"unknown_{name}", f"{name} is not a known code")
+        raise Rejected(f"unknown_{name}", f"{name} is not a known code ({_codes(table)})")
     return table[number]
+
+
+def _codes(table: dict[int, Any]) -> str:
+    return f"{min(table)}-{max(table)}"
 
 
 def _date(record: dict[str, Any], name: str) -> datetime | None:
@@ -114,7 +138,7 @@ def _online_level(record: dict[str, Any]) -> OnlineLevel:
         return OnlineLevel.FULL
     if text in {"0", "false"}:
         return OnlineLevel.PARTIAL
-    raise Rejected("unknown_ToanTrinh", f"ToanTrinh={text[:20]!r} is not a boolean")
+    raise Rejected("unknown_ToanTrinh", "ToanTrinh is not a boolean (1/0, true/false)")
 
 
 def event_id(source: str, dossier_id: str, status: DossierStatus, changed_at: datetime) -> str:
@@ -127,7 +151,7 @@ def map_record(
     *,
     source: str,
     fields: FieldNames,
-    hash_id: Callable[[str], str],
+    hash_id: Callable[[str, ApplicantType], str],
 ) -> DossierEvent:
     status = _code(record, "TrangThaiHoSo", STATUS_CODES)
     dossier_id = _text(record, "MaHoSo")
@@ -143,6 +167,7 @@ def map_record(
         # The status change itself is the moment the result was recorded.
         resolved_at = changed_at if status == DossierStatus.RESOLVED else None
     raw_applicant = _text(record, "SoGiayToChuHoSo")
+    applicant_type = _code(record, "LoaiDoiTuong", APPLICANT_CODES)
     return DossierEvent.build(
         event_id=event_id(source, dossier_id, status, changed_at),
         occurred_at=changed_at,
@@ -158,8 +183,8 @@ def map_record(
         area_name=_text(record, fields.area_name, required=False),
         channel=_code(record, "KenhThucHien", CHANNEL_CODES),
         online_level=_online_level(record),
-        applicant_type=_code(record, "LoaiDoiTuong", APPLICANT_CODES),
-        applicant_ref=hash_id(raw_applicant),
+        applicant_type=applicant_type,
+        applicant_ref=hash_id(raw_applicant, applicant_type),
         received_at=received_at,
         due_at=due_at,
         resolved_at=resolved_at,

@@ -4,15 +4,16 @@ A connector declares what it is as class attributes (`name`, `topic`, `Config`) 
 implements how it reads its source (`run`, usually inherited from an adapter) and how one
 source record becomes a contract event (`map`). The base owns the rest, identically for
 every connector: the Kafka publisher, validation against the contract, dead-lettering with a
-reason, keyed hashing of personal ids, checkpoints written only after Kafka acknowledged,
-and a graceful stop on SIGTERM/SIGINT that flushes whatever is in flight.
+reason, the privacy rules of `cityops.privacy` (ids hashed, personal data masked in every
+event and its key, rejected input redacted, reasons that never quote a value), checkpoints
+written only after Kafka acknowledged, and a graceful stop on SIGTERM/SIGINT that flushes
+whatever is in flight.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import signal
 import threading
 from abc import ABC, abstractmethod
@@ -23,9 +24,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from kafka.producer.future import FutureRecordMetadata
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cityops.contract import DEADLETTER, Envelope, TopicSpec
-from cityops.hashing import applicant_ref
+from cityops.contract import DEADLETTER, ApplicantType, Envelope, TopicSpec
 from cityops.kafka import ensure_topics
+from cityops.privacy import CONTRACT_FIELDS, applicant_ref, mask_event, redact_document, safe_reason
 from cityops.settings import Settings
 from connectors.sdk import registry
 from connectors.sdk.checkpoint import CheckpointStore
@@ -91,8 +92,10 @@ class Connector(ABC):
     #: The contract topic this connector publishes to.
     topic: ClassVar[TopicSpec]
     Config: ClassVar[type[ConnectorConfig]] = ConnectorConfig
-    #: Source fields holding personal data: hashed before a dead letter keeps the original.
-    pii_fields: ClassVar[tuple[str, ...]] = ()
+    #: Source fields known to hold no personal data: the only values a dead letter keeps
+    #: (masked); every other field of rejected input is hashed. Add a source's own field
+    #: names here; never a field that can hold a person's id, name or contact.
+    public_fields: ClassVar[frozenset[str]] = CONTRACT_FIELDS
     description: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -162,8 +165,13 @@ class Connector(ABC):
         """Wait, but wake at once on `stop`; returns whether the connector still runs."""
         return not self._stopping.wait(max(0.0, seconds))
 
-    def applicant_ref(self, raw_id: str) -> str:
-        return applicant_ref(raw_id, self.settings.hash_key)
+    def applicant_ref(self, raw_id: str, applicant_type: ApplicantType | None = None) -> str:
+        return applicant_ref(raw_id, self.settings.hash_key, applicant_type)
+
+    def dead_letter_fields(self) -> frozenset[str]:
+        """The fields of rejected input kept in the clear (masked); a connector whose field
+        names come from its config adds them here."""
+        return self.public_fields
 
     def parse(self, raw: bytes) -> dict[str, Any]:
         try:
@@ -190,17 +198,19 @@ class Connector(ABC):
         original = raw if isinstance(raw, bytes) else _dump(raw)
         try:
             record = dict(raw) if isinstance(raw, Mapping) else self.parse(raw)
-            event = self.to_event(record)
+            event = mask_event(self.to_event(record), self.settings.hash_key)
             if source is not None and event.source != source:
-                raise Rejected("source_mismatch", f"event source {event.source!r} != {source!r}")
+                raise Rejected("source_mismatch", "the event's source is not the webhook's")
         except Rejected as exc:
             reason = str(exc)
         except ValidationError as exc:
             reason = format_validation_error(exc)
         except Exception as exc:  # a mapping bug on odd input must not stop the connector
-            reason = f"mapping: {type(exc).__name__}: {str(exc)[:300]}"
+            # Only the type: an exception's message may quote the input.
+            reason = f"mapping: {type(exc).__name__}"
         else:
             return Handled(event, None, self.publisher.publish(event))
+        reason = safe_reason(reason, self.settings.hash_key)
         future = self.publisher.dead_letter(
             self.redact(original),
             reason,
@@ -210,20 +220,8 @@ class Connector(ABC):
         return Handled(None, reason, future)
 
     def redact(self, original: bytes) -> bytes:
-        """The original with personal fields replaced by their keyed hash, for dead letters."""
-        if not self.pii_fields:
-            return original
-        try:
-            data = json.loads(original)
-        except ValueError:
-            return _redact_text(original, self.pii_fields)
-        items = data if isinstance(data, list) else [data]
-        for item in items:
-            if isinstance(item, dict):
-                for name in self.pii_fields:
-                    if item.get(name) not in (None, ""):
-                        item[name] = "hmac:" + self.applicant_ref(str(item[name]))
-        return _dump(data)
+        """The original as a dead letter keeps it: only `dead_letter_fields` in the clear."""
+        return redact_document(original, self.dead_letter_fields(), self.settings.hash_key)
 
     def commit(self, position: dict[str, Any]) -> None:
         """Save a checkpoint, but only once Kafka acknowledged everything sent before it."""
@@ -269,15 +267,3 @@ class Connector(ABC):
 
 def _dump(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
-
-
-def _redact_text(original: bytes, fields: tuple[str, ...]) -> bytes:
-    """Best effort for input that is not JSON: blank `"field": value` pairs by pattern."""
-    text = original.decode("utf-8", errors="replace")
-    for name in fields:
-        text = re.sub(
-            rf'("{re.escape(name)}"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}}\]\s]+)',
-            r'\1"<redacted>"',
-            text,
-        )
-    return text.encode("utf-8")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from cityops.contract import DossierEvent
 from cityops.contract.enums import ApplicantType, Channel, DossierStatus, OnlineLevel
-from cityops.hashing import applicant_ref
+from cityops.privacy import applicant_ref
 from cityops.reference import Agency, Area, Procedure
 from connectors.simulator.identities import dossier_event_id, raw_applicant_id
 from connectors.simulator.worktime import after_working_days, to_working_time
@@ -215,7 +215,7 @@ def render(plan: DossierPlan, world: World) -> list[DossierEvent]:
         "channel": plan.channel,
         "online_level": plan.procedure.online_level,
         "applicant_type": plan.applicant_type,
-        "applicant_ref": applicant_ref(raw, world.hash_key),
+        "applicant_ref": applicant_ref(raw, world.hash_key, plan.applicant_type),
     }
     events = []
     for step in plan.steps:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from cityops.contract import DEADLETTER, SOURCE_TOPICS, DeadLetter
 from cityops.db.tables import CONSUMER_LAG, DEADLETTERS, SINK_HEALTH
 from cityops.kafka import make_admin, make_consumer
+from cityops.privacy import redact_document, safe_reason
 from streams.context import Context, register_batch_processor
 from streams.metrics import render_sink
 from streams.sink.clickhouse import SinkClosed
@@ -34,12 +35,18 @@ def register(ctx: Context) -> None:
             try:
                 record = DeadLetter.model_validate_json(message.value or b"")
             except ValidationError as exc:
-                # A dead letter that is itself malformed is kept as one, never dropped.
+                # A dead letter that is itself malformed is kept as one, never dropped; but
+                # redacted whole, as nothing says its writer applied the privacy rules.
+                first = exc.errors(include_url=False, include_input=False)[0]
+                where = ".".join(str(p) for p in first["loc"]) or "record"
+                original = redact_document(message.value or b"", (), ctx.settings.hash_key)
                 record = DeadLetter(
                     source="unknown",
-                    reason=f"malformed dead letter: {exc.errors(include_input=False)[:1]}",
+                    reason=safe_reason(
+                        f"malformed dead letter: {where}: {first['msg']}", ctx.settings.hash_key
+                    ),
                     original_b64="",
-                    original_text=(message.value or b"").decode(errors="replace"),
+                    original_text=original.decode(errors="replace"),
                     at=datetime.now(UTC),
                     stage="worker",
                 )

@@ -86,7 +86,9 @@ class PullConnector(Connector):
         if not self.config.base_url:
             raise ValueError(f"{self.name}: config.base_url is not set")
         position = self.checkpoints.load() or self.initial_position()
-        self.log.info("polling %s from %s", self._url(position), position)
+        # Not the position itself: `after_id` is a record's id, which may be personal.
+        shown = f"{self.config.base_url.rstrip('/')}{self.config.path}"
+        self.log.info("polling %s from %s", shown, position["updated_since"])
         failures = 0
         self.ready.set()
         while self.running:

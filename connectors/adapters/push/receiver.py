@@ -16,6 +16,7 @@ from aiohttp import web
 from kafka.errors import KafkaError
 from pydantic import Field, SecretStr
 
+from cityops.privacy import mask_text
 from connectors.adapters.push.signing import (
     MAX_AGE_SECONDS,
     SIGNATURE_HEADER,
@@ -89,7 +90,8 @@ class PushConnector(Connector):
         source = request.match_info["source"]
         secret = self.config.secrets.get(source)
         if secret is None:
-            return self._refuse(401, f"unknown_source: no secret configured for {source!r}")
+            shown = mask_text(source, self.settings.hash_key)
+            return self._refuse(401, f"unknown_source: no secret configured for {shown!r}")
         if (request.content_length or 0) > self.config.max_body_bytes:
             return self._refuse(413, "too_large: body over the limit")
         try:

@@ -12,7 +12,7 @@ from connectors.dossier.samples import sync_record
 from connectors.sdk.connector import Rejected
 
 
-def hash_id(raw: str) -> str:
+def hash_id(raw: str, _applicant_type: object = None) -> str:
     return f"hashed-{raw}".ljust(16, "0")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from cityops.hashing import applicant_ref
+from cityops.privacy import applicant_ref
 from cityops.reference import load_reference
 from cityops.settings import CONFIG_ENV, Settings
 from cityops.timeutil import add_working_days, is_working_day, parse_local

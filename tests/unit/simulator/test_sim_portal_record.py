@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 
 import pytest
 
 from cityops.contract import DossierEvent
-from cityops.contract.enums import DossierStatus
-from cityops.hashing import applicant_ref
+from cityops.contract.enums import ApplicantType, DossierStatus
+from cityops.privacy import applicant_ref
 from cityops.settings import Settings
 from connectors.dossier.mapping import FieldNames, map_record
 from connectors.simulator import generate, raw_applicant_id
@@ -44,7 +43,10 @@ def as_portal_sees_it(event: DossierEvent) -> DossierEvent:
 def test_the_dossier_connector_maps_every_record_back_to_its_event(
     dossier_events: list[DossierEvent],
 ) -> None:
-    hash_id = partial(applicant_ref, key=KEY)
+
+    def hash_id(raw: str, applicant_type: ApplicantType) -> str:
+        return applicant_ref(raw, KEY, applicant_type)
+
     statuses = set()
     for event in dossier_events:
         raw = raw_applicant_id(SEED, event.dossier_id, event.applicant_type)
