@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from enum import Enum
 from typing import Any, TypeVar
 
 from pydantic import SecretStr
 
 from cityops.contract import AlertEvent, DossierEvent, Envelope, PaymentEvent, PortalEvent
 from cityops.privacy.identity import applicant_ref, keyed_hash
-from cityops.privacy.scan import mask_text
+from cityops.privacy.scan import mask_text, might_be_personal
 
 #: Fields that already hold a keyed hash: never scanned (hex is not an id) nor kept from input.
 HASHED_FIELDS = frozenset({"applicant_ref"})
@@ -117,10 +116,15 @@ def mask_event(event: E, key: SecretStr) -> E:
     Raises pydantic's ValidationError when masking breaks a field's bounds (a token is longer
     than the id it replaces): the caller dead-letters the input like any invalid event.
     """
+    texts = {
+        name: value
+        for name, value in vars(event).items()
+        if type(value) is str and name not in HASHED_FIELDS  # not enums: closed vocabularies
+    }
+    if not might_be_personal("\n".join(texts.values())):
+        return event
     updates = {}
-    for name, value in event:
-        if name in HASHED_FIELDS or not isinstance(value, str) or isinstance(value, Enum):
-            continue
+    for name, value in texts.items():
         masked = mask_text(value, key)
         if masked != value:
             updates[name] = masked

@@ -27,9 +27,14 @@ _LETTERS = str.maketrans("0123456789", "ghijklmnop")
 _START = r"(?<![^\W_])"
 _END = r"(?![^\W_])"
 
-CCCD = re.compile(rf"{_START}\d(?: ?\d){{11}}{_END}")
-PHONE = re.compile(rf"{_START}(?:\+84|84|0)[ .]?[1-9](?:[ .]?\d){{8,9}}{_END}")
-CMND = re.compile(rf"{_START}\d{{9}}{_END}")
+CCCD = re.compile(rf"{_START}[0-9](?: ?[0-9]){{11}}{_END}")
+PHONE = re.compile(rf"{_START}(?:\+84|84|0)[ .]?[1-9](?:[ .]?[0-9]){{8,9}}{_END}")
+CMND = re.compile(rf"{_START}[0-9]{{9}}{_END}")
+#: Cheap first looks, so that text with nothing personal (nearly all of it) costs little:
+#: a stretch of digits, spaces and dots long enough to hold nine digits; words.
+_DIGIT_STRETCH = re.compile(r"[0-9][0-9 .]{7,}[0-9]")
+_NO_SEPARATORS = str.maketrans("", "", " .")
+_PUNCTUATION = str.maketrans({c: " " for c in ",.;:()[]{}<>\"'/\\-_|!?*#&=+"})
 EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 
 #: Family names that open most Vietnamese names (with and without diacritics; unaccented
@@ -41,6 +46,7 @@ _FAMILY_NAMES = """
     Hầu Khổng Lò Mạch Nông Phí Phó Thạch Văn Nguyen Tran Pham Hoang Huynh Phan Dang Bui Duong
     Truong Trinh Dinh Vuong Ngo Doan Luong Quach Nghiem"""
 FAMILY_NAMES = frozenset(_FAMILY_NAMES.split())
+_FAMILY_FORMS = FAMILY_NAMES | {name.upper() for name in FAMILY_NAMES}
 _WORD = re.compile(r"[^\W\d_]+")
 _GAP = re.compile(r"[ \t]+")
 #: A Vietnamese syllable has at most seven letters ("nghiêng").
@@ -116,16 +122,33 @@ def mask_names(text: str, key: SecretStr) -> str:
     return text
 
 
+def _may_hold_number(text: str) -> bool:
+    return any(sum(c.isdigit() for c in m.group(0)) >= 9 for m in _DIGIT_STRETCH.finditer(text))
+
+
+def _may_hold_name(text: str) -> bool:
+    words = text.translate(_PUNCTUATION).split()
+    return len(words) >= 3 and not _FAMILY_FORMS.isdisjoint(words)
+
+
+def might_be_personal(text: str) -> bool:
+    """A cheap test that is never false when `mask_text` would change `text`."""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return "@" in text or _may_hold_number(text) or _may_hold_name(text)
+
+
 def mask_text(text: str, key: SecretStr) -> str:
     """`text` with every id, phone, e-mail and name replaced by its token."""
     if not text:
         return text
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    for _kind, pattern, replace in RULES:
-        if pattern.search(text):
-            text = pattern.sub(lambda m, r=replace: r(m, key), text)  # type: ignore[misc]
-    if " " in text or "\t" in text:
+    if "@" in text or _may_hold_number(text):
+        for _kind, pattern, replace in RULES:
+            if pattern.search(text):
+                text = pattern.sub(lambda m, r=replace: r(m, key), text)  # type: ignore[misc]
+    if _may_hold_name(text):
         text = mask_names(text, key)
     return text
 
