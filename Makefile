@@ -20,8 +20,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed ## Create .venv with the pinned dependencies
 
-stack-up: setup ## Install (first time), start and health-check Kafka and ClickHouse
+stack-up: setup ## Install (first time), start and health-check Kafka and ClickHouse; generate local secrets
 	deploy/local/stack.sh up
+	$(CITYOPS) stack secrets
 
 stack-down: ## Stop Kafka and ClickHouse (data stays in .stack/)
 	deploy/local/stack.sh down

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
@@ -24,6 +25,10 @@ from pydantic_settings import (
 from cityops.contract.bounds import TimeWindow
 
 CONFIG_ENV = "CITYOPS_CONFIG"
+#: `production` refuses default secrets; anything else is the local stack (docs/operations.md,
+#: "Secrets"). Read from the environment only, before any other setting.
+MODE_ENV = "CITYOPS_ENV"
+PRODUCTION = "production"
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 REFERENCE_DIR = Path(__file__).parent / "reference" / "data" / "namdinh"
 
@@ -128,6 +133,21 @@ class ContractSettings(BaseModel):
         return TimeWindow(self.earliest_timestamp, timedelta(days=self.max_days_ahead))
 
 
+def local_stack_dir() -> Path:
+    """Where the local stack keeps its data and generated secrets (as deploy/local does)."""
+    configured = os.environ.get("CITYOPS_STACK_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parents[1] / ".stack"
+
+
+def local_secrets_file() -> Path:
+    """The local stack's generated secrets (`CITYOPS_*=...` lines), read in local mode only."""
+    return local_stack_dir() / "secrets.env"
+
+
+def production_mode() -> bool:
+    return os.environ.get(MODE_ENV, "").strip().lower() == PRODUCTION
+
+
 class Settings(BaseSettings):
     """All of cityops' configuration; each component reads the part it needs."""
 
@@ -135,11 +155,14 @@ class Settings(BaseSettings):
         env_prefix="CITYOPS_", env_nested_delimiter="__", extra="ignore"
     )
 
+    #: `production` (from `CITYOPS_ENV`, set in the image) refuses default and short secrets.
+    env: Literal["local", "production"] = "local"
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     streams: StreamsSettings = Field(default_factory=StreamsSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
-    #: Key of the HMAC that turns citizen/business ids into `applicant_ref`.
+    #: Key of the HMAC that turns citizen/business ids into `applicant_ref`. The default is
+    #: for tests only: the local stack generates one, production must set its own.
     hash_key: SecretStr = SecretStr("local-dev-only-change-me")
     #: Folder with agencies.csv, areas.csv and procedures.csv.
     reference_dir: Path = REFERENCE_DIR
@@ -162,12 +185,20 @@ class Settings(BaseSettings):
         config_file = os.environ.get(CONFIG_ENV)
         if config_file:
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
+        if not production_mode():
+            sources.append(DotEnvSettingsSource(settings_cls, env_file=local_secrets_file()))
         sources.append(file_secret_settings)
         return tuple(sources)
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read settings once; `config_file` wins over `CITYOPS_CONFIG`."""
+    """Read settings once; `config_file` wins over `CITYOPS_CONFIG`. In production mode,
+    raises `InsecureSettings` (one line, naming the setting) for a default or short secret."""
+    from cityops.secretcheck import refuse_weak_secrets
+
     if config_file is not None:
         os.environ[CONFIG_ENV] = str(config_file)
-    return Settings(**overrides)
+    settings = Settings(**overrides)
+    if settings.env == PRODUCTION:
+        refuse_weak_secrets(settings)
+    return settings

@@ -15,7 +15,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from cityops.cli.common import ConfigOption, console, setup
+from cityops.cli.common import ConfigOption, console, refuse_to_start, setup
+from cityops.secretcheck import InsecureSettings
 from cityops.settings import CONFIG_ENV
 from connectors import scaffold
 from connectors.sdk import registry
@@ -59,7 +60,10 @@ def _build(name: str, config: Path | None, source: str | None) -> Connector:
         cls = registry.get(name)
     except registry.UnknownConnector as exc:
         raise typer.BadParameter(str(exc.args[0])) from None
-    return cls(_connector_config(config, name, source), settings)
+    try:
+        return cls(_connector_config(config, name, source), settings)
+    except InsecureSettings as exc:
+        refuse_to_start(exc)
 
 
 def _summary(connector: Connector) -> Table:

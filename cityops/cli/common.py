@@ -6,13 +6,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
 from cityops.contract import bounds
+from cityops.secretcheck import InsecureSettings
 from cityops.settings import Settings, load_settings
 
 console = Console(stderr=True)
@@ -47,9 +48,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False, default=str)
 
 
+def refuse_to_start(exc: InsecureSettings) -> NoReturn:
+    """The one line naming the weak secret, and exit status 2 (a configuration error)."""
+    console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+    raise typer.Exit(2) from None
+
+
 def setup(config: Path | None) -> Settings:
     """Load settings once and configure logging from them; call at the top of a command."""
-    settings = load_settings(config)
+    try:
+        settings = load_settings(config)
+    except InsecureSettings as exc:
+        refuse_to_start(exc)
     bounds.configure(settings.contract.window())
     root = logging.getLogger()
     root.handlers.clear()

@@ -21,6 +21,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from cityops.cli.common import ConfigOption, console, setup
+from cityops.cli.stack import ensure_local_secrets
 from cityops.contract import ALL_TOPICS
 from cityops.settings import Settings
 
@@ -111,6 +112,7 @@ def demo(
     from cityops.kafka import ensure_topics, make_consumer
     from cityops.reference import load_reference as read_reference
 
+    ensure_local_secrets()  # before the settings, so the demo's processes share one key
     settings = setup(config)
     client = make_client(settings.clickhouse)
     migrate(client, settings.clickhouse.database)

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import typer
 
+from cityops.secretcheck import write_local_secrets
+from cityops.settings import local_secrets_file
+
 app = typer.Typer(help="Start, stop and check the local Kafka and ClickHouse (deploy/local).")
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack.sh"
@@ -18,10 +21,26 @@ def _run(action: str) -> None:
     raise typer.Exit(subprocess.call([str(SCRIPT), action]))
 
 
+def ensure_local_secrets() -> None:
+    """Generate the local stack's secrets (`hash_key`) once; every local process reads them."""
+    path = local_secrets_file()
+    if write_local_secrets(path):
+        typer.echo(f"generated the local stack's secrets in {path}", err=True)
+
+
 @app.command()
 def up() -> None:
-    """Install (first time), start and health-check Kafka and ClickHouse; a no-op when up."""
+    """Install (first time), start and health-check Kafka and ClickHouse; a no-op when up.
+    Also generates the local secrets (see `cityops stack secrets`)."""
+    ensure_local_secrets()
     _run("up")
+
+
+@app.command()
+def secrets() -> None:
+    """Create .stack/secrets.env (a random hash_key, read by every local cityops process)
+    unless it exists; production mode never reads it."""
+    ensure_local_secrets()
 
 
 @app.command()

@@ -27,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cityops.contract import DEADLETTER, ApplicantType, Envelope, TopicSpec
 from cityops.kafka import ensure_topics
 from cityops.privacy import CONTRACT_FIELDS, applicant_ref, mask_event, redact_document, safe_reason
-from cityops.settings import Settings
+from cityops.secretcheck import refuse_weak_secrets
+from cityops.settings import PRODUCTION, Settings
 from connectors.sdk import registry
 from connectors.sdk.checkpoint import CheckpointStore
 from connectors.sdk.metrics import ConnectorMetrics
@@ -115,6 +116,8 @@ class Connector(ABC):
             config if isinstance(config, self.Config) else self.Config.model_validate(config)
         )
         self.settings = settings
+        if settings.env == PRODUCTION:  # webhook secrets, API tokens: none short or default
+            refuse_weak_secrets(self.config, prefix=f"connector {self.name}: ")
         self.publisher = publisher or Publisher(
             settings.kafka, source=self.config.source, producer=producer
         )

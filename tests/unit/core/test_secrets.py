@@ -1,0 +1,125 @@
+"""No usable default secrets outside the local stack (cityops/secretcheck.py)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from cityops.cli.main import app
+from cityops.secretcheck import InsecureSettings, write_local_secrets
+from cityops.settings import ClickHouseSettings, Settings, load_settings
+from connectors.payment.connector import PaymentConnector
+from connectors.testing.fakes import FakeProducer
+
+STRONG = "f" * 64
+
+
+@pytest.fixture
+def stack_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CITYOPS_STACK_DIR", str(tmp_path))
+    for name in ("CITYOPS_ENV", "CITYOPS_HASH_KEY", "CITYOPS_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def _production(monkeypatch: pytest.MonkeyPatch, **secrets: str) -> None:
+    monkeypatch.setenv("CITYOPS_ENV", "production")
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_production_refuses_every_shipped_default_on_one_line(
+    stack_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _production(monkeypatch)
+    with pytest.raises(InsecureSettings) as refused:
+        load_settings()
+    message = str(refused.value)
+    assert "\n" not in message
+    for name in ("CITYOPS_HASH_KEY", "CITYOPS_CLICKHOUSE__PASSWORD", "hash_key (the shipped"):
+        assert name in message
+    assert Settings.model_fields["hash_key"].default.get_secret_value() not in message
+
+
+def test_production_refuses_a_short_secret_and_starts_with_strong_ones(
+    stack_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _production(
+        monkeypatch,
+        CITYOPS_HASH_KEY="too-short",
+        CITYOPS_CLICKHOUSE__PASSWORD=STRONG,
+        CITYOPS_CLICKHOUSE__READER_PASSWORD=STRONG,
+    )
+    with pytest.raises(InsecureSettings, match=r"hash_key \(shorter than 16"):
+        load_settings()
+    monkeypatch.setenv("CITYOPS_HASH_KEY", STRONG)
+    assert load_settings().hash_key.get_secret_value() == STRONG
+
+
+def test_the_local_stack_generates_its_secrets_once_and_local_processes_read_them(
+    stack_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = stack_dir / "secrets.env"
+    assert write_local_secrets(path) and not write_local_secrets(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    generated = load_settings().hash_key
+    assert generated != Settings.model_fields["hash_key"].default
+    assert len(generated.get_secret_value()) == 64
+    assert load_settings().hash_key == generated, "kept, not regenerated"
+    _production(
+        monkeypatch,
+        CITYOPS_CLICKHOUSE__PASSWORD=STRONG,
+        CITYOPS_CLICKHOUSE__READER_PASSWORD=STRONG,
+    )
+    with pytest.raises(InsecureSettings, match="hash_key"):
+        load_settings()  # production never reads the local stack's file
+
+
+def test_a_command_in_production_exits_with_the_one_line(
+    stack_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _production(monkeypatch)
+    result = CliRunner().invoke(app, ["kpi"])
+    assert result.exit_code == 2
+    assert "refusing to start in production" in result.output and "Traceback" not in result.output
+
+
+def test_a_connector_in_production_refuses_a_weak_webhook_secret(tmp_path: Path) -> None:
+    settings = Settings(
+        env="production",
+        hash_key=SecretStr(STRONG),
+        clickhouse=ClickHouseSettings(
+            password=SecretStr(STRONG), reader_password=SecretStr(STRONG)
+        ),
+        state_dir=tmp_path,
+    )
+    config = {"source": "paygov", "secrets": {"paygov": "secret"}}
+    with pytest.raises(InsecureSettings, match=r"connector payment: secrets\.paygov"):
+        PaymentConnector(config, settings, producer=FakeProducer())
+    config["secrets"] = {"paygov": STRONG}
+    PaymentConnector(config, settings, producer=FakeProducer())
+
+
+def test_compose_requires_every_secret_from_the_environment() -> None:
+    import re
+
+    import yaml
+
+    compose_dir = Path(__file__).resolve().parents[3] / "deploy/compose"
+    compose = yaml.safe_load((compose_dir / "docker-compose.yml").read_text(encoding="utf-8"))
+    secret_names = re.compile(r"PASSWORD|HASH_KEY|SECRET|TOKEN")
+    checked = 0
+    for name, service in compose["services"].items():
+        for var, value in (service.get("environment") or {}).items():
+            if secret_names.search(var):
+                checked += 1
+                assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", str(value)), f"{name}: {var}={value}"
+        if "build" in service:
+            assert service["environment"]["CITYOPS_ENV"] == "production", name
+    assert checked >= 4
+    dockerfile = (compose_dir / "Dockerfile").read_text(encoding="utf-8")
+    assert "CITYOPS_ENV=production" in dockerfile
