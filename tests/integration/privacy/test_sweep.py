@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cityops.contract import DeadLetter
-from cityops.kafka import make_admin
+from cityops.kafka import make_admin, make_producer
 from cityops.settings import Settings
 from connectors.adapters.file import import_file
 from connectors.adapters.push.sender import post_signed
@@ -115,7 +115,8 @@ def spreadsheets(settings: Settings, tmp_path: Path) -> int:
     files.append((PortalConnector, portal))
     rows = 0
     for cls, path in files:
-        config = {"source": f"sweep-file-{cls.name}"}
+        # One source per file: dead letters are deduplicated per (source, second, original).
+        config = {"source": f"sweep-file-{path.name.replace('.', '-')}"}
         connector = cls(config, settings)
         try:
             summary = import_file(connector, path, resume=False)
@@ -178,15 +179,19 @@ def test_no_planted_value_reaches_a_topic_a_table_or_a_log(
     assert len(letters) + events == sent, "every planted record was published or dead-lettered"
     assert events and len(letters) > events, "both valid and invalid records went through"
 
-    def stored() -> bool:
+    def counts() -> tuple[int, int]:
         letters_in = ch.execute(f"SELECT count() FROM {database}.deadletters")[0][0]
         events_in = sum(
             ch.execute(f"SELECT count() FROM {database}.{table}")[0][0]
             for table in ("dossier_events", "payment_events", "portal_events")
         )
-        return letters_in >= len(letters) and events_in >= events
+        return letters_in, events_in
 
-    wait_until(stored, timeout=120, describe=worker.log_tail)
+    wait_until(
+        lambda: counts() >= (len(letters), events),
+        timeout=120,
+        describe=lambda: f"stored {counts()} of {(len(letters), events)}",
+    )
     assert worker.stop() == 0, worker.log_tail()
 
     found = {
@@ -199,3 +204,40 @@ def test_no_planted_value_reaches_a_topic_a_table_or_a_log(
     found["worker log"] = leaks(worker.log_path.read_bytes())
     assert logs.lines and worker.log_path.stat().st_size > 0
     assert {where: values for where, values in found.items() if values} == {}
+
+
+def test_what_a_worker_cannot_decode_is_stored_redacted(
+    pipeline_settings: Settings, start_worker: Any, ch: Any
+) -> None:
+    """Another producer writes planted junk straight into a source topic and the dead-letter
+    topic: the worker stores it redacted, and logs none of it (the source topics themselves
+    hold what that producer wrote)."""
+    settings = pipeline_settings
+    namespace, database = settings.kafka.namespace, settings.clickhouse.database
+    junk = [json.dumps(r, ensure_ascii=False).encode() for r in contract_records("payment")[:12]]
+    junk = [b.replace(b'"schema_version": 1', b'"schema_version": 9') for b in junk]
+    junk += [f"{{not json {PLANTED[0]} {PLANTED[3]}".encode(), json.dumps(PLANTED).encode()]
+    producer = make_producer(settings.kafka)
+    for value in junk:
+        producer.send(f"{namespace}.cityops.payment.v1", key=PLANTED[0].encode(), value=value)
+    producer.send(f"{namespace}.cityops.deadletter.v1", value=json.dumps(PLANTED).encode())
+    producer.flush()
+    producer.close()
+    worker = start_worker()
+    wait_until(
+        lambda: ch.execute(f"SELECT count() FROM {database}.deadletters")[0][0] >= len(junk) + 1,
+        timeout=120,
+        describe=worker.log_tail,
+    )
+    assert worker.stop() == 0, worker.log_tail()
+    stored = _table_blobs(ch, database)["deadletters"]
+    assert stored.count(b"\x00worker\x00") >= len(junk), "dead-lettered by the worker"
+    by_worker = [
+        r
+        for r in read_topic(settings.kafka, f"{namespace}.cityops.deadletter.v1")
+        if b'"stage":"worker"' in (r.value or b"")
+    ]
+    assert len(by_worker) == len(junk)
+    assert leaks(stored) == []
+    assert leaks(b"\n".join(r.value for r in by_worker)) == []
+    assert leaks(worker.log_path.read_bytes()) == []
