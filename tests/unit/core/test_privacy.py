@@ -28,8 +28,7 @@ from cityops.privacy import (
 from cityops.settings import REFERENCE_DIR, KafkaSettings, Settings
 from connectors.dossier.connector import DossierConnector
 from connectors.dossier.samples import sync_record
-from connectors.payment.connector import PaymentConnector
-from connectors.portal.connector import PortalConnector
+from connectors.sdk import registry
 from connectors.testing.fakes import FakeProducer
 from connectors.testing.samples import contract_event
 
@@ -229,20 +228,14 @@ def _planted_records(good: dict[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
-@pytest.mark.parametrize("cls", [DossierConnector, PaymentConnector, PortalConnector])
+@pytest.mark.parametrize("cls", registry.all_connectors(), ids=lambda cls: cls.name)
 def test_a_planted_value_in_any_field_reaches_neither_kafka_nor_a_reason(
     cls: type, tmp_path: Path
 ) -> None:
+    """For every registered connector, with nothing declared: a new one is private too."""
     producer = FakeProducer()
     connector = _connector(cls, tmp_path, producer)
-    if cls is DossierConnector:
-        good = sync_record("000.00.36.H42-250303-0001", 2, "20250303080000")
-        good["SoGiayToChuHoSo"] = "036089000001"
-        good["ChuHoSo"] = "Nguyễn Văn Bình"
-    else:
-        good = json.loads(
-            contract_event(cls.topic.base.split(".")[1], "unit-src", 3).to_json_bytes()
-        )
+    good = json.loads(cls.sample_input("unit-src").good[0])
     outcomes = [connector.handle(record) for record in _planted_records(good)]
     assert any(o.event for o in outcomes) and any(o.reason for o in outcomes)
     for sent in producer.sent:
