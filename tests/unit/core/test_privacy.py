@@ -266,3 +266,12 @@ def test_a_reason_names_the_field_and_the_rule(field: str, rule: str, tmp_path: 
     reason = connector.handle(record).reason
     assert reason is not None and reason.startswith(rule) and field in reason
     assert CCCD not in reason and "1089012345" not in reason
+
+
+def test_a_spreadsheet_id_typed_as_a_number_gets_the_same_ref(tmp_path: Path) -> None:
+    connector = _connector(DossierConnector, tmp_path, FakeProducer())
+    as_text = sync_record("HS-1", 2, "20250303080000", SoGiayToChuHoSo=CCCD, LoaiDoiTuong=1)
+    as_number = {**as_text, "SoGiayToChuHoSo": int(CCCD)}
+    as_float = {**as_text, "SoGiayToChuHoSo": float(CCCD)}
+    refs = {connector.handle(r).event.applicant_ref for r in (as_text, as_number, as_float)}
+    assert refs == {applicant_ref(CCCD, KEY)}
