@@ -101,12 +101,11 @@ def redact_document(original: bytes, public: Iterable[str], key: SecretStr) -> b
     """Rejected input as a dead letter may keep it (see the module's docstring)."""
     fields = frozenset(public)
     try:
-        data = json.loads(original)
-    except (UnicodeDecodeError, ValueError):
+        redacted = redact_value(json.loads(original), fields, key)
+        return json.dumps(redacted, ensure_ascii=False, default=str).encode("utf-8")
+    except (UnicodeDecodeError, ValueError, RecursionError):  # not JSON, or nested too deep
         text = original.decode("utf-8", errors="replace")
         return _redact_text(text, fields, key).encode("utf-8")
-    redacted = redact_value(data, fields, key)
-    return json.dumps(redacted, ensure_ascii=False, default=str).encode("utf-8")
 
 
 def mask_event(event: E, key: SecretStr) -> E:

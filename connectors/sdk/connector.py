@@ -181,6 +181,8 @@ class Connector(ABC):
             record = json.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
             raise Rejected("invalid_json", str(exc)[:200]) from None
+        except RecursionError:
+            raise Rejected("invalid_json", "nested too deep") from None
         if not isinstance(record, dict):
             raise Rejected("not_an_object", f"expected a JSON object, got {type(record).__name__}")
         return record

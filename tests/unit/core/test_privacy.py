@@ -182,7 +182,10 @@ def test_only_contract_and_declared_fields_keep_their_values() -> None:
         json.dumps(CCCD),
         json.dumps(int(CCCD)),
         json.dumps([CCCD, {"MaHoSo": NAME}]),
+        '{"a": ' * 5000 + json.dumps(CCCD) + "}" * 5000,
+        "[" * 900 + json.dumps(NAME) + "]" * 900,
     ],
+    ids=lambda raw: raw[:20],
 )
 def test_input_that_is_not_an_object_is_redacted_too(raw: str) -> None:
     assert not leaks(redact_document(raw.encode(), CONTRACT_FIELDS, KEY))
