@@ -127,6 +127,8 @@ def _may_hold_number(text: str) -> bool:
 
 
 def _may_hold_name(text: str) -> bool:
+    if text.count(" ") + text.count("\t") < 2:  # a name is three words apart by blanks
+        return False
     words = text.translate(_PUNCTUATION).split()
     return len(words) >= 3 and not _FAMILY_FORMS.isdisjoint(words)
 
