@@ -73,6 +73,24 @@ def refuse_weak_secrets(model: BaseModel, *, prefix: str = "") -> None:
     raise InsecureSettings(f"refusing to start in production, weak secrets: {problems}; {fix}")
 
 
+#: `CITYOPS_HASH_KEY_FILE=/run/secrets/hash_key` sets `CITYOPS_HASH_KEY` from that file.
+FILE_SUFFIX = "_FILE"
+
+
+def secrets_from_files(environ: dict[str, str] | os._Environ[str]) -> None:
+    """Set each `CITYOPS_X` named by a `CITYOPS_X_FILE` from the file's content (Docker and
+    Kubernetes secrets are files); a variable set directly wins. A file that cannot be read
+    raises InsecureSettings naming the variable."""
+    for name, path in list(environ.items()):
+        target = name.removesuffix(FILE_SUFFIX)
+        if not name.startswith("CITYOPS_") or target == name or target in environ:
+            continue
+        try:
+            environ[target] = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InsecureSettings(f"{name}: cannot read {path} ({exc.strerror})") from None
+
+
 def write_local_secrets(path: Path) -> bool:
     """Create the local stack's secrets file (random values, owner-only) unless it exists;
     returns whether it was created. Existing values are kept: a new `hash_key` would give

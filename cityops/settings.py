@@ -192,12 +192,14 @@ class Settings(BaseSettings):
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read settings once; `config_file` wins over `CITYOPS_CONFIG`. In production mode,
+    """Read settings once; `config_file` wins over `CITYOPS_CONFIG`; `CITYOPS_X_FILE` sets
+    `CITYOPS_X` from a file (secrets mounted as files). In production mode,
     raises `InsecureSettings` (one line, naming the setting) for a default or short secret."""
-    from cityops.secretcheck import refuse_weak_secrets
+    from cityops.secretcheck import refuse_weak_secrets, secrets_from_files
 
     if config_file is not None:
         os.environ[CONFIG_ENV] = str(config_file)
+    secrets_from_files(os.environ)
     settings = Settings(**overrides)
     if settings.env == PRODUCTION:
         refuse_weak_secrets(settings)

@@ -21,7 +21,14 @@ STRONG = "f" * 64
 @pytest.fixture
 def stack_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CITYOPS_STACK_DIR", str(tmp_path))
-    for name in ("CITYOPS_ENV", "CITYOPS_HASH_KEY", "CITYOPS_CONFIG"):
+    # Recorded as absent, so that whatever a test (or a *_FILE) sets is undone afterwards.
+    for name in (
+        "CITYOPS_ENV",
+        "CITYOPS_HASH_KEY",
+        "CITYOPS_CONFIG",
+        "CITYOPS_CLICKHOUSE__PASSWORD",
+        "CITYOPS_CLICKHOUSE__READER_PASSWORD",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 
@@ -77,6 +84,26 @@ def test_the_local_stack_generates_its_secrets_once_and_local_processes_read_the
     )
     with pytest.raises(InsecureSettings, match="hash_key"):
         load_settings()  # production never reads the local stack's file
+
+
+def test_secrets_can_come_from_files(
+    stack_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "hash_key").write_text(STRONG + "\n")
+    (tmp_path / "writer").write_text(STRONG)
+    _production(
+        monkeypatch,
+        CITYOPS_HASH_KEY_FILE=str(tmp_path / "hash_key"),
+        CITYOPS_CLICKHOUSE__PASSWORD_FILE=str(tmp_path / "writer"),
+        CITYOPS_CLICKHOUSE__READER_PASSWORD=STRONG,
+    )
+    settings = load_settings()
+    assert settings.hash_key.get_secret_value() == STRONG
+    assert settings.clickhouse.password.get_secret_value() == STRONG
+    monkeypatch.delenv("CITYOPS_HASH_KEY")
+    monkeypatch.setenv("CITYOPS_HASH_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(InsecureSettings, match="CITYOPS_HASH_KEY_FILE: cannot read"):
+        load_settings()
 
 
 def test_a_command_in_production_exits_with_the_one_line(
