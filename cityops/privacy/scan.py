@@ -43,7 +43,7 @@ _FAMILY_NAMES = """
     Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn Vương
     Trịnh Trương Đinh Lâm Phùng Mai Tô Hà Tạ Cao Lương Lưu Châu Quách Thái Triệu Kiều La Từ
     Chu Đàm Lục Mạc Khúc Tăng Nghiêm Thân Âu Giang Tôn Tống Diệp Hứa Lã Lại Ninh Doãn Quan Kim
-    Hầu Khổng Lò Mạch Nông Phí Phó Thạch Văn Nguyen Tran Pham Hoang Huynh Phan Dang Bui Duong
+    Hầu Khổng Lò Mạch Nông Phí Phó Thạch Nguyen Tran Pham Hoang Huynh Phan Dang Bui Duong
     Truong Trinh Dinh Vuong Ngo Doan Luong Quach Nghiem"""
 FAMILY_NAMES = frozenset(_FAMILY_NAMES.split())
 _FAMILY_FORMS = FAMILY_NAMES | {name.upper() for name in FAMILY_NAMES}
