@@ -17,7 +17,7 @@ from faust.types import Message
 
 from cityops.contract import ALERTS, DEADLETTER, AlertEvent, DeadLetter, Envelope, TopicSpec
 from cityops.db.tables import BY_NAME, CONSUMER_LAG, DEADLETTERS, SINK_HEALTH
-from cityops.privacy import CONTRACT_FIELDS, redact_document, safe_reason
+from cityops.privacy import TOPIC_FIELDS, redact_document, safe_reason
 from cityops.settings import Settings
 from streams.codec import decode
 from streams.metrics import Metrics
@@ -108,10 +108,10 @@ class Context:
     async def _send_dead_letter(
         self, value: bytes | None, reason: str, stage: str, topic: str | None
     ) -> None:
-        """Redacted like a connector's dead letter (only contract fields in the clear):
+        """Redacted like a connector's dead letter (only contract fields in the clear, masked):
         whoever wrote the record to the topic may not have applied the privacy rules."""
         key = self.settings.hash_key
-        original = redact_document(value, CONTRACT_FIELDS, key) if value else b""
+        original = redact_document(value, TOPIC_FIELDS, key) if value else b""
         record = DeadLetter(
             source=self.source,
             reason=reason,

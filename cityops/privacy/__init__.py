@@ -10,6 +10,7 @@ from cityops.privacy.identity import applicant_ref, keyed_hash, normalize_identi
 from cityops.privacy.redact import (
     CONTRACT_FIELDS,
     HASHED_FIELDS,
+    TOPIC_FIELDS,
     hashed,
     mask_event,
     redact_document,
@@ -21,6 +22,7 @@ from cityops.privacy.scan import has_personal_data, mask_text
 __all__ = [
     "CONTRACT_FIELDS",
     "HASHED_FIELDS",
+    "TOPIC_FIELDS",
     "applicant_ref",
     "has_personal_data",
     "hashed",

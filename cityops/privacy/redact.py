@@ -31,6 +31,9 @@ CONTRACT_FIELDS = (
     )
     - HASHED_FIELDS
 )
+#: What a record read from a contract topic may keep: there `applicant_ref` is already a hash
+#: (hashing it again would break the replay of a worker's or the sink's dead letter).
+TOPIC_FIELDS = CONTRACT_FIELDS | HASHED_FIELDS
 #: A number this long in a kept field may be an id typed as a number: it is hashed.
 MAX_KEPT_DIGITS = 8
 

@@ -46,7 +46,9 @@ def rejects(model: type, fields: dict[str, Any]) -> str:
 
 def mapped(**changes: Any) -> Any:
     record = sync_record("HS-1", 2, "20260302080000", **changes)
-    return map_record(record, source="egov-test", fields=FieldNames(), hash_id=lambda r: "h" * 16)
+    return map_record(
+        record, source="egov-test", fields=FieldNames(), hash_id=lambda r, t: "h" * 16
+    )
 
 
 @pytest.fixture
