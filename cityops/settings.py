@@ -2,8 +2,10 @@
 
 Sources, highest first: keyword arguments, environment variables (`CITYOPS_...`, nested with
 `__`, e.g. `CITYOPS_KAFKA__BOOTSTRAP_SERVERS`), a YAML file named by `CITYOPS_CONFIG`
-(or `--config`), then defaults that fit the local stack started by `make stack-up`.
-Secrets are `SecretStr`: they never show in logs, reprs or `cityops config show`.
+(or `--config`), the local stack's generated secrets (`.stack/secrets.env`, except in
+production mode), then defaults that fit the local stack started by `make stack-up`.
+Secrets are `SecretStr`: they never show in logs, reprs or `cityops config show`; with
+`CITYOPS_ENV=production` none may keep its default (cityops/secretcheck.py).
 """
 
 from __future__ import annotations

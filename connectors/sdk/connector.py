@@ -203,9 +203,10 @@ class Connector(ABC):
         original = raw if isinstance(raw, bytes) else _dump(raw)
         try:
             record = dict(raw) if isinstance(raw, Mapping) else self.parse(raw)
-            event = mask_event(self.to_event(record), self.settings.hash_key)
+            event = self.to_event(record)
             if source is not None and event.source != source:
                 raise Rejected("source_mismatch", "the event's source is not the webhook's")
+            event = mask_event(event, self.settings.hash_key)
         except Rejected as exc:
             reason = str(exc)
         except ValidationError as exc:
