@@ -150,6 +150,27 @@ def production_mode() -> bool:
     return os.environ.get(MODE_ENV, "").strip().lower() == PRODUCTION
 
 
+class AlertingSettings(BaseModel):
+    """Where Grafana sends pages (`cityops dashboards render|provision`).
+
+    A channel left empty is not provisioned at all (Grafana refuses a receiver without an
+    address). Secrets are never rendered into files: a file gets a reference Grafana expands
+    at start, `$__file{<path>}` when `*_file` is set, else `$__env{CITYOPS_ALERTING__...}`.
+    """
+
+    #: E-mail addresses (`;`-separated) for warnings; needs Grafana's SMTP (`GF_SMTP_*`).
+    email_to: str = ""
+    #: Grafana's SMTP host as configured for it; no e-mail receiver while it is empty.
+    smtp_host: str = ""
+    telegram_chat_id: str = ""
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_token_file: str = ""
+    #: A generic webhook (the duty officers' paging system), with an optional bearer token.
+    webhook_url: str = ""
+    webhook_token: SecretStr | None = None
+    webhook_token_file: str = ""
+
+
 class Settings(BaseSettings):
     """All of cityops' configuration; each component reads the part it needs."""
 
@@ -163,6 +184,7 @@ class Settings(BaseSettings):
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     streams: StreamsSettings = Field(default_factory=StreamsSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     #: Key of the HMAC that turns citizen/business ids into `applicant_ref`. The default is
     #: for tests only: the local stack generates one, production must set its own.
     hash_key: SecretStr = SecretStr("local-dev-only-change-me")

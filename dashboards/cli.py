@@ -18,10 +18,40 @@ def render_command(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder to write dashboards/ and provisioning/ to.")
     ] = COMPOSE_DIR,
+    config: ConfigOption = None,
 ) -> None:
-    """Write every dashboard as JSON plus Grafana's provisioning YAML (datasource, alerting)."""
-    for path in render(out):
+    """Write every dashboard as JSON plus Grafana's provisioning YAML (datasource, alerting).
+
+    Contact points exist only for the channels configured in settings (`alerting`:
+    CITYOPS_ALERTING__EMAIL_TO with __SMTP_HOST, __TELEGRAM_CHAT_ID, __WEBHOOK_URL); secrets
+    are written as references Grafana expands at start, never as values.
+    """
+    from dashboards.alerting.notify import file_recipients
+
+    settings = setup(config)
+    for path in render(out, settings.alerting):
         console.print(f"wrote {path}")
+    if not file_recipients(settings.alerting).any:
+        console.print(
+            "[yellow]no notification channel configured: alerts show in Grafana but page "
+            "no one (set CITYOPS_ALERTING__TELEGRAM_CHAT_ID, __WEBHOOK_URL or __EMAIL_TO)[/]"
+        )
+
+
+@app.command("layout")
+def layout_command(
+    uid: Annotated[str, typer.Argument(help="Dashboard uid, e.g. cityops-wall.")] = "cityops-wall",
+) -> None:
+    """Print a dashboard's grid as text (one line per grid row), with its height on screen."""
+    from dashboards.boards import BUILDERS
+    from dashboards.grid import bottom, height_px, text_capture
+
+    if uid not in BUILDERS:
+        raise typer.BadParameter(f"no dashboard {uid!r}; one of {', '.join(BUILDERS)}")
+    panels = BUILDERS[uid]()["panels"]
+    rows = bottom(panels)
+    print(text_capture(panels))
+    print(f"\n{rows} grid rows = {height_px(rows)} px")
 
 
 @app.command("provision")
@@ -36,19 +66,15 @@ def provision_command(
         str | None,
         typer.Option(help="ClickHouse host as Grafana reaches it (default: from settings)."),
     ] = None,
-    webhook_url: Annotated[
-        str, typer.Option(envvar="CITYOPS_ALERT_WEBHOOK_URL", help="Duty officers' webhook.")
-    ] = "",
-    email: Annotated[
-        str,
-        typer.Option(envvar="CITYOPS_ALERT_EMAIL", help="Operations mailbox(es), ';'-separated."),
-    ] = "",
     config: ConfigOption = None,
 ) -> None:
-    """Upsert the datasource, dashboards, contact points, policy and alert rules over the API."""
+    """Upsert the datasource, dashboards, contact points, policy and alert rules over the API.
+
+    Channels come from settings (`alerting`, e.g. CITYOPS_ALERTING__WEBHOOK_URL).
+    """
     from grafana_client import GrafanaApi
 
-    from dashboards.alerting.notify import Recipients
+    from dashboards.alerting.notify import api_recipients
     from dashboards.provision import provision
     from dashboards.provisioning import ClickHouseTarget
 
@@ -59,8 +85,9 @@ def provision_command(
         credential = (user, password)
     else:
         raise typer.BadParameter("give --token, or --user and --password")
-    if not webhook_url or not email:
-        raise typer.BadParameter("give --webhook-url and --email (or their env variables)")
+    recipients = api_recipients(settings.alerting)
+    if not recipients.any:
+        console.print("[yellow]no notification channel configured: nothing will page[/]")
     ch = settings.clickhouse
     target = ClickHouseTarget(
         host=clickhouse_host or ch.host,
@@ -70,6 +97,6 @@ def provision_command(
         password=ch.reader_password.get_secret_value(),
     )
     api = GrafanaApi.from_url(url, credential=credential)
-    report = provision(api, target, Recipients(webhook_url=webhook_url, email=email))
+    report = provision(api, target, recipients)
     for kind, names in report.done.items():
         console.print(f"{kind}: {', '.join(names)}")

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+from dashboards.columns import Column, overrides
+from dashboards.grid import layout
+
 Json = dict[str, Any]
 Panel = Json
 
@@ -19,14 +22,13 @@ DATASOURCE_UID = "cityops-clickhouse"
 DATASOURCE_TYPE = "grafana-clickhouse-datasource"
 DATASOURCE_NAME = "cityops ClickHouse"
 DATASOURCE: Json = {"type": DATASOURCE_TYPE, "uid": DATASOURCE_UID}
-#: The ClickHouse plugin release the queries are written for (and compose installs).
-PLUGIN_VERSION = "4.5.1"
-#: The Grafana release the dashboards target (and compose runs).
-GRAFANA_VERSION = "11.6.1"
+#: The ClickHouse plugin release the queries are written for (and the Grafana image bakes in).
+PLUGIN_VERSION = "4.20.0"
+#: The Grafana release the dashboards target (and compose runs): the latest 11.6 patch.
+GRAFANA_VERSION = "11.6.16"
 
 SCHEMA_VERSION = 39
 DASHBOARD_TIMEZONE = "Asia/Ho_Chi_Minh"
-FOLDER = "cityops"
 TAGS = ("cityops",)
 
 # Units (Grafana unit ids).
@@ -35,7 +37,8 @@ RATIO = "percentunit"
 HOURS = "h"
 DAYS = "d"
 SECONDS = "s"
-VND = "suffix: ₫"
+#: Grafana's own Vietnamese dong: scaled (K, M, B) with the đ sign.
+VND = "currencyVND"
 POINTS = "none"
 
 # Query formats of the ClickHouse plugin (its `Format` enum).
@@ -145,6 +148,9 @@ def stat(
         "colorMode": "background",
         "graphMode": "none",
         "justifyMode": "center",
+        "wideLayout": True,
+        "showPercentChange": False,
+        "percentChangeColorMode": "standard",
     }
     return _panel(
         "stat",
@@ -205,13 +211,15 @@ def table(
     description: str,
     sql: str,
     *,
-    unit: str = COUNT,
-    thresholds: Json = NEUTRAL,
-    column_units: dict[str, str] | None = None,
+    columns: dict[str, Column] | None = None,
     width: int = 12,
     height: int = 8,
 ) -> Panel:
-    """Rows to read: worst agencies, open dossiers, firing alerts; colours per column unit."""
+    """Rows to read: worst agencies, open dossiers, firing alerts.
+
+    `columns` gives headers, units, coloured cells and links per result column; columns not
+    named there show as the query names them, uncoloured.
+    """
     options: Json = {
         "frameIndex": 0,
         "showHeader": True,
@@ -223,21 +231,15 @@ def table(
         title,
         description,
         [clickhouse_query(sql, shape="table")],
-        unit=unit,
-        thresholds=thresholds,
+        unit=COUNT,
+        thresholds=NEUTRAL,
         decimals=None,
         options=options,
         custom={"align": "auto", "cellOptions": {"type": "auto"}, "inspect": False},
         width=width,
         height=height,
     )
-    panel["fieldConfig"]["overrides"] = [
-        {
-            "matcher": {"id": "byName", "options": column},
-            "properties": [{"id": "unit", "value": column_unit}],
-        }
-        for column, column_unit in (column_units or {}).items()
-    ]
+    panel["fieldConfig"]["overrides"] = overrides(columns or {})
     return panel
 
 
@@ -261,6 +263,10 @@ def bargauge(
         "valueMode": "color",
         "minVizHeight": 16,
         "minVizWidth": 8,
+        "maxVizHeight": 300,
+        "namePlacement": "auto",
+        "sizing": "auto",
+        "legend": {"displayMode": "list", "placement": "bottom", "showLegend": False, "calcs": []},
     }
     panel = _panel(
         "bargauge",
@@ -294,9 +300,12 @@ def row(title: str) -> Panel:
 def query_variable(
     name: str, label: str, sql: str, *, multi: bool = True, include_all: bool = True
 ) -> Json:
-    """A template variable filled by a ClickHouse query returning (value, text) columns."""
+    """A template variable filled by a ClickHouse query returning (value, text) columns.
+
+    The plugin takes the first column as the value put into queries and the second as the
+    text shown in the picker, so people pick names and queries get codes.
+    """
     return {
-        "id": name,
         "type": "query",
         "name": name,
         "label": label,
@@ -311,26 +320,6 @@ def query_variable(
         "hide": 0,
         "skipUrlSync": False,
     }
-
-
-def layout(panels: Iterable[Panel]) -> list[Panel]:
-    """Flow panels left to right into the 24-column grid and number them from 1.
-
-    Each panel carries its wanted width and height; a panel that does not fit on the
-    current line starts a new one, and a row header always does.
-    """
-    placed: list[Panel] = []
-    x = y = line_height = 0
-    for panel_id, panel in enumerate(panels, start=1):
-        w, h = panel["gridPos"]["w"], panel["gridPos"]["h"]
-        if panel["type"] == "row" or x + w > 24:
-            x, y, line_height = 0, y + line_height, 0
-        placed.append({**panel, "id": panel_id, "gridPos": {"x": x, "y": y, "w": w, "h": h}})
-        x += w
-        line_height = max(line_height, h)
-        if panel["type"] == "row":
-            x, y, line_height = 0, y + h, 0
-    return placed
 
 
 def dashboard(
@@ -352,7 +341,6 @@ def dashboard(
         "tags": list(TAGS),
         "timezone": DASHBOARD_TIMEZONE,
         "editable": False,
-        "style": "dark",
         "graphTooltip": 1,
         "time": {"from": time_from, "to": "now"},
         "refresh": refresh,

@@ -57,8 +57,11 @@ def variable_queries(board: d.Json) -> Iterator[tuple[str, Query]]:
 
 
 def alert_queries() -> Iterator[Query]:
+    """Each rule's query and the detail queries its page quotes."""
     for rule in RULES:
         yield Query(f"alert {rule.uid}", rule.sql, "alert")
+        for detail in rule.details:
+            yield Query(f"alert {rule.uid} / {detail.ref_id}", detail.sql, "alert")
 
 
 def all_queries() -> list[Query]:
@@ -102,8 +105,9 @@ def shape_problems(
         if not columns:
             problems.append("a table needs columns")
     elif kind == "variable":
-        if len(columns) != 1:
-            problems.append(f"a variable query needs one column of values, got {columns}")
+        # The plugin takes one column as value and text, or (value, text).
+        if len(columns) not in (1, 2):
+            problems.append(f"a variable query needs (value[, text]) columns, got {columns}")
     elif kind == "alert":
         if names.count("value") != 1 or not is_numeric(types[names.index("value")]):
             problems.append(f"an alert query needs one numeric `value`, got {columns}")

@@ -50,9 +50,9 @@ def _datasource(api: GrafanaApi, target: provisioning.ClickHouseTarget) -> None:
         api.datasource.create_datasource(body)
 
 
-def _folder(api: GrafanaApi) -> None:
-    if not _exists(lambda: api.folder.get_folder(provisioning.FOLDER_UID)):
-        api.folder.create_folder(d.FOLDER, uid=provisioning.FOLDER_UID)
+def _folder(api: GrafanaApi, uid: str, title: str) -> None:
+    if not _exists(lambda: api.folder.get_folder(uid)):
+        api.folder.create_folder(title, uid=uid)
 
 
 def _contact_points(api: GrafanaApi, recipients: notify.Recipients) -> list[str]:
@@ -65,7 +65,7 @@ def _contact_points(api: GrafanaApi, recipients: notify.Recipients) -> list[str]
             )
         else:
             api.alertingprovisioning.create_contactpoint(point, disable_provenance=True)
-        names.append(point["name"])
+        names.append(f"{point['name']} ({point['type']})")
     return names
 
 
@@ -78,22 +78,28 @@ def provision(
     report = ProvisionReport()
     _datasource(api, target)
     report.add("datasource", d.DATASOURCE_UID)
-    _folder(api)
+    _folder(api, provisioning.FOLDER_UID, provisioning.FOLDER_TITLE)
     report.add("folder", provisioning.FOLDER_UID)
+    _folder(api, provisioning.ALERTS_FOLDER_UID, provisioning.ALERTS_FOLDER_TITLE)
+    report.add("folder", provisioning.ALERTS_FOLDER_UID)
     for board in build_all():
         api.dashboard.update_dashboard(
             {"dashboard": board, "folderUid": provisioning.FOLDER_UID, "overwrite": True}
         )
         report.add("dashboard", board["uid"])
+    api.alertingprovisioning.create_or_update_template(
+        notify.TEMPLATE_NAME, {"template": notify.TEMPLATE}, disable_provenance=True
+    )
+    report.add("template", notify.TEMPLATE_NAME)
     for name in _contact_points(api, recipients):
         report.add("contact point", name)
-    api.alertingprovisioning.set_notification_policy_tree(
-        notify.policy_tree(), disable_provenance=True
-    )
-    report.add("notification policy", "root")
+    tree = notify.policy_tree(recipients)
+    if tree is not None:
+        api.alertingprovisioning.set_notification_policy_tree(tree, disable_provenance=True)
+        report.add("notification policy", "root")
     for name, rules in provisioning.rule_groups().items():
         api.alertingprovisioning.update_rule_group(
-            provisioning.FOLDER_UID,
+            provisioning.ALERTS_FOLDER_UID,
             name,
             provisioning.api_rule_group(name, rules),
             disable_provenance=True,

@@ -1,8 +1,15 @@
-"""Grafana provisioning documents: the datasource, the dashboard folder, the alerting.
+"""Grafana provisioning documents: the datasource, the folders, the alerting.
 
 The same definitions feed both ways of setting up a Grafana: files Grafana reads at start
 (`render`, used by deploy/compose) and calls to its HTTP API (`provision`). File documents
 keep `${ENV}` placeholders for anything that differs per deployment; Grafana fills them.
+
+Two folders, with different uids and titles. Grafana 11.6 provisions alerting before
+dashboards; rule files name their folder by title only, and a missing one is created with
+a random uid. The dashboard provider then looks its folder up by `folderUid` and, missing,
+creates it with its title; had both used one title, that creation fails on the name clash
+and no dashboard is provisioned. `tests/unit/dashboards/test_first_start.py` replays that
+order on the rendered files.
 """
 
 from __future__ import annotations
@@ -14,10 +21,16 @@ from dashboards.alerting import notify
 from dashboards.alerting.rules import RULES, Rule, rule_annotations, rule_labels, rule_queries
 
 ORG_ID = 1
+#: The dashboards' folder (created by the dashboard provider, with this uid).
 FOLDER_UID = "cityops"
+FOLDER_TITLE = "cityops — bảng điều khiển"
+#: The alert rules' folder (created by alerting provisioning, by title).
+ALERTS_FOLDER_UID = "cityops-alerts"
+ALERTS_FOLDER_TITLE = "cityops — cảnh báo"
 RULE_INTERVAL_S = 60
-#: Where the compose file mounts the rendered dashboards inside the Grafana container.
-DASHBOARDS_PATH = "/var/lib/grafana/dashboards/cityops"
+#: Where compose puts what `cityops dashboards render` writes, inside the Grafana container.
+RENDER_PATH = "/etc/cityops-grafana"
+DASHBOARDS_PATH = f"{RENDER_PATH}/dashboards"
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ def dashboards_file() -> d.Json:
             {
                 "name": "cityops",
                 "orgId": ORG_ID,
-                "folder": d.FOLDER,
+                "folder": FOLDER_TITLE,
                 "folderUid": FOLDER_UID,
                 "type": "file",
                 "disableDeletion": True,
@@ -87,7 +100,7 @@ def _rule(rule: Rule, labels: dict[str, str]) -> d.Json:
         "title": rule.title,
         "condition": "C",
         "data": rule_queries(rule),
-        "noDataState": "OK",
+        "noDataState": rule.no_data,
         "execErrState": "Error",
         "for": rule.pending,
         "labels": labels,
@@ -104,41 +117,48 @@ def rule_groups() -> dict[str, list[Rule]]:
 
 
 def alerting_file(recipients: notify.Recipients) -> d.Json:
-    """Rules, contact points and the policy tree in Grafana's file-provisioning format."""
-    return {
+    """Rules, the message template, and (when a channel is configured) contact points and
+    the policy tree, in Grafana's file-provisioning format."""
+    document: d.Json = {
         "apiVersion": 1,
         "groups": [
             {
                 "orgId": ORG_ID,
                 "name": name,
-                "folder": d.FOLDER,
+                "folder": ALERTS_FOLDER_TITLE,
                 "interval": f"{RULE_INTERVAL_S}s",
                 "rules": [_rule(r, _file_labels(r)) for r in rules],
             }
             for name, rules in rule_groups().items()
         ],
-        "contactPoints": [
-            {
-                "orgId": ORG_ID,
-                "name": point["name"],
-                "receivers": [{k: v for k, v in point.items() if k != "name"}],
-            }
-            for point in notify.contact_points(recipients)
-        ],
-        "policies": [{"orgId": ORG_ID, **notify.policy_tree()}],
+        "templates": [{"orgId": ORG_ID, "name": notify.TEMPLATE_NAME, "template": notify.TEMPLATE}],
     }
+    points: dict[str, list[d.Json]] = {}
+    for integration in notify.contact_points(recipients):
+        points.setdefault(integration["name"], []).append(
+            {k: v for k, v in integration.items() if k != "name"}
+        )
+    if points:
+        document["contactPoints"] = [
+            {"orgId": ORG_ID, "name": name, "receivers": receivers}
+            for name, receivers in points.items()
+        ]
+    tree = notify.policy_tree(recipients)
+    if tree is not None:
+        document["policies"] = [{"orgId": ORG_ID, **tree}]
+    return document
 
 
 def api_rule_group(name: str, rules: list[Rule]) -> d.Json:
     """A rule group in the body the provisioning API's PUT rule-groups expects."""
     return {
         "title": name,
-        "folderUid": FOLDER_UID,
+        "folderUid": ALERTS_FOLDER_UID,
         "interval": RULE_INTERVAL_S,
         "rules": [
             {
                 **_rule(r, rule_labels(r)),
-                "folderUID": FOLDER_UID,
+                "folderUID": ALERTS_FOLDER_UID,
                 "ruleGroup": name,
                 "orgID": ORG_ID,
             }

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from cityops.settings import AlertingSettings
 from dashboards import provisioning
 from dashboards.alerting import notify
 from dashboards.boards import build_all
@@ -43,8 +44,12 @@ def _yaml(document: Any) -> str:
     return HEADER + body
 
 
-def rendered_files() -> dict[Path, str]:
-    """Relative path -> file content of everything `render` writes."""
+def rendered_files(alerting: AlertingSettings | None = None) -> dict[Path, str]:
+    """Relative path -> file content of everything `render` writes.
+
+    `alerting` says which notification channels exist; the committed copy under
+    deploy/compose/grafana/ is rendered with none (compose renders again at start, from
+    its environment)."""
     files: dict[Path, str] = {
         Path("dashboards") / f"{board['uid']}.json": _json(board) for board in build_all()
     }
@@ -54,15 +59,15 @@ def rendered_files() -> dict[Path, str]:
     )
     files[Path("provisioning/dashboards/cityops.yaml")] = _yaml(provisioning.dashboards_file())
     files[Path("provisioning/alerting/cityops.yaml")] = _yaml(
-        provisioning.alerting_file(notify.Recipients())
+        provisioning.alerting_file(notify.file_recipients(alerting or AlertingSettings()))
     )
     return files
 
 
-def render(out: Path) -> list[Path]:
+def render(out: Path, alerting: AlertingSettings | None = None) -> list[Path]:
     """Write the files under `out`, removing stale dashboards; returns the paths written."""
     written = []
-    files = rendered_files()
+    files = rendered_files(alerting)
     board_dir = out / "dashboards"
     if board_dir.is_dir():
         for stale in board_dir.glob("*.json"):

@@ -71,14 +71,18 @@ class Scope:
 
     agency_var: str | None = None
     area_var: str | None = None
+    procedure_var: str | None = None
 
-    def where(self, *, area: bool = True) -> str:
-        """A WHERE condition; `area=False` for views without `area_code` (portal)."""
+    def where(self, *, area: bool = True, procedure: bool = False) -> str:
+        """A WHERE condition; `area=False` for views without `area_code` (portal),
+        `procedure=True` for the views that have `procedure_code` (open dossiers)."""
         parts = []
         if self.agency_var:
             parts.append(in_variable("agency_code", self.agency_var))
         if self.area_var and area:
             parts.append(in_variable("area_code", self.area_var))
+        if self.procedure_var and procedure:
+            parts.append(in_variable("procedure_code", self.procedure_var))
         return " AND ".join(parts) or "1"
 
 

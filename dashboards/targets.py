@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cityops.settings import StreamsSettings
+
+#: The workers' thresholds (cityops/settings.py `streams`): the workers evaluate those
+#: conditions and raise the alerts; panels only colour figures with the same numbers.
+_WORKERS = StreamsSettings()
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -27,6 +33,8 @@ class Indicator:
     max_points: float
     #: The rate at which the indicator scores its full points.
     full_at: float
+    #: The indicator's name on the wall.
+    title_vi: str = ""
 
     @property
     def column(self) -> str:
@@ -35,9 +43,15 @@ class Indicator:
 
 
 #: 2.1 on time and early, 3.3 online dossiers, 5.4 satisfaction (contract read API columns).
-ON_TIME = Indicator("2.1", "On-time and early", "dossier", "resolved_on_time", "resolved", 20, 1.0)
-ONLINE = Indicator("3.3", "Online dossiers", "dossier", "online_received", "received", 22, 0.5)
-SATISFACTION = Indicator("5.4", "Satisfaction", "portal", "satisfied_ratings", "ratings", 18, 0.9)
+ON_TIME = Indicator(
+    "2.1", "On-time and early", "dossier", "resolved_on_time", "resolved", 20, 1.0, "Đúng hạn"
+)
+ONLINE = Indicator(
+    "3.3", "Online dossiers", "dossier", "online_received", "received", 22, 0.5, "Trực tuyến"
+)
+SATISFACTION = Indicator(
+    "5.4", "Satisfaction", "portal", "satisfied_ratings", "ratings", 18, 0.9, "Hài lòng"
+)
 INDICATORS: tuple[Indicator, ...] = (ON_TIME, ONLINE, SATISFACTION)
 
 #: The most the computed indicators can score together; the wall scales scores to 100.
@@ -70,12 +84,27 @@ BUSINESS_REGISTRATION_TARGET_DAYS = 1.5
 ON_TIME_TARGET = 0.95
 ONLINE_SHARE_TARGET = ONLINE.full_at
 CASHLESS_SHARE_TARGET = 0.5
+#: Online submissions completed among those started (the portal's forms work).
+SUBMISSION_COMPLETION_TARGET = 0.8
 SATISFACTION_TARGET = SATISFACTION.full_at
-PAYMENT_FAILURE_RATE_LIMIT = 0.10
-
+PAYMENT_FAILURE_RATE_LIMIT = _WORKERS.payment_failure_rate
 #: A source is silent when it sent nothing for this long (seconds).
-SOURCE_SILENT_AFTER_S = 15 * 60
-#: A satisfaction drop: today's satisfied share this far under the last 7 days' share.
-SATISFACTION_DROP = 0.10
-#: Minimum ratings (or payments) before a rate is judged: a handful is noise.
-MIN_SAMPLE = 10
+SOURCE_SILENT_AFTER_S = int(_WORKERS.source_silent_minutes * 60)
+
+#: Overdue dossiers as a share of open ones: orange from the first, red from the second.
+#: A count alone is red from 1 and so always red; a share says whether it is getting worse.
+OVERDUE_SHARE_WARN = 0.02
+OVERDUE_SHARE_LIMIT = 0.05
+
+# What Grafana itself watches (the workers cannot report their own absence); the rules in
+# dashboards/alerting/pipeline.py and the wall's freshness tiles use these and no others.
+#: The wall is stale when no source event was ingested for this long (seconds).
+FRESHNESS_WARN_S = 120
+FRESHNESS_LIMIT_S = 600
+#: Workers report consumer lag every `lag_report_seconds`; silent this long, they are down.
+WORKERS_SILENT_AFTER_S = int(_WORKERS.lag_report_seconds * 8)
+#: Messages of a source topic waiting for its worker: orange, then paged.
+LAG_WARN = 10_000
+LAG_LIMIT = 100_000
+#: How long a lagging or stuck pipeline must last before it pages someone.
+PIPELINE_PENDING = "5m"

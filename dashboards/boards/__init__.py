@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dashboards.boards import dossiers, payments, pipeline, wall
+from dashboards.boards import dossiers, payments, pipeline, portal, wall
 from dashboards.defaults import Json
 
 BUILDERS: dict[str, Callable[[], Json]] = {
     wall.UID: wall.build,
     dossiers.UID: dossiers.build,
     payments.UID: payments.build,
+    portal.UID: portal.build,
     pipeline.UID: pipeline.build,
 }
 

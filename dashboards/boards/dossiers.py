@@ -1,25 +1,40 @@
-"""Dossier drill-down: the wall's dossier figures for chosen agencies and areas."""
+"""Dossier drill-down: the wall's dossier figures for chosen agencies, areas and procedures.
+
+The wall links here with `var-agency`; the procedure table links back here with
+`var-procedure`, narrowing the overdue list: wall -> agency -> procedure -> dossier list.
+"""
 
 from __future__ import annotations
 
-from cityops.db.tables import REF_AGENCIES, REF_AREAS
+from cityops.db.tables import REF_AGENCIES, REF_AREAS, REF_PROCEDURES
 from dashboards import defaults as d
 from dashboards.panels import alerts, dossier, portal
 from dashboards.sql import Scope
+from dashboards.uids import DOSSIERS as UID
 
-UID = "cityops-dossiers"
-SCOPE = Scope(agency_var="agency", area_var="area")
+SCOPE = Scope(agency_var="agency", area_var="area", procedure_var="procedure")
+
+__all__ = ["SCOPE", "UID", "build", "variables"]
 
 
 def variables() -> list[d.Json]:
+    """(code, name) pickers: people pick names, queries get codes."""
     return [
         d.query_variable(
             "agency",
-            "Agency",
-            f"SELECT agency_code FROM {REF_AGENCIES.name} ORDER BY agency_code",
+            "Cơ quan",
+            f"SELECT agency_code, agency_name FROM {REF_AGENCIES.name} ORDER BY agency_name",
         ),
         d.query_variable(
-            "area", "Area", f"SELECT area_code FROM {REF_AREAS.name} ORDER BY area_code"
+            "area",
+            "Địa bàn",
+            f"SELECT area_code, area_name FROM {REF_AREAS.name} ORDER BY area_name",
+        ),
+        d.query_variable(
+            "procedure",
+            "Thủ tục",
+            f"SELECT procedure_code, procedure_name FROM {REF_PROCEDURES.name} "
+            "ORDER BY procedure_name",
         ),
     ]
 
@@ -27,18 +42,24 @@ def variables() -> list[d.Json]:
 def build() -> d.Json:
     return d.dashboard(
         UID,
-        "cityops — dossiers by agency and area",
-        "For department heads and inspectors: intake, timeliness and overdue dossiers of "
-        "the chosen agencies and areas.",
+        "Hồ sơ theo cơ quan, địa bàn, thủ tục",
+        "Dossiers by agency, area and procedure, for department heads and inspectors: intake, "
+        "timeliness and overdue dossiers of the chosen agencies.",
         [
-            d.row("Today"),
+            d.row("Hôm nay"),
             dossier.received_today(SCOPE),
             dossier.resolved_today(SCOPE),
             dossier.on_time_today(SCOPE),
             dossier.open_now(SCOPE),
             dossier.overdue_now(SCOPE),
+            dossier.overdue_share(SCOPE),
             portal.satisfaction_today(SCOPE),
-            d.row("Over the time range"),
+            d.row("Quá hạn"),
+            dossier.by_procedure(SCOPE),
+            dossier.overdue_list(SCOPE),
+            alerts.pages(SCOPE, width=24, height=6),
+            alerts.firing(SCOPE),
+            d.row("Trong khoảng thời gian"),
             dossier.business_registration_days(SCOPE),
             dossier.business_registration_within_due(SCOPE),
             dossier.flow(SCOPE),
@@ -47,11 +68,8 @@ def build() -> d.Json:
             portal.satisfaction_trend(SCOPE),
             dossier.worst_agencies(SCOPE),
             dossier.worst_areas(SCOPE),
-            d.row("Overdue"),
-            dossier.overdue_list(SCOPE),
-            alerts.firing(SCOPE),
         ],
         variables=variables(),
         time_from="now-7d",
-        links=[d.dashboard_link("cityops dashboards")],
+        links=[d.dashboard_link("Các bảng điều khiển")],
     )

@@ -15,6 +15,7 @@ from cityops.db.tables import (
 )
 from dashboards import defaults as d
 from dashboards import targets
+from dashboards.columns import dashboard_url, data_link, linked_agency
 from dashboards.sql import (
     DAYS_IN_RANGE,
     EVERYWHERE,
@@ -24,16 +25,19 @@ from dashboards.sql import (
     area_names,
     bucket,
     day_time,
+    rate,
     ratio,
 )
+from dashboards.uids import DOSSIERS
 
 ON_TIME = targets.ON_TIME
 
 
 def received_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Received today",
-        "Dossiers received (tiếp nhận) today, local time; each dossier counts once.",
+        "Tiếp nhận hôm nay",
+        "Received today: dossiers received (tiếp nhận) today, local time; each dossier counts "
+        "once.",
         f"SELECT sum(received) AS received FROM {V_DOSSIER_DAILY} "
         f"WHERE day = {TODAY} AND {scope.where()}",
     )
@@ -41,8 +45,8 @@ def received_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def resolved_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Resolved today",
-        "Dossiers whose first 'resolved' event fell on today.",
+        "Đã giải quyết hôm nay",
+        "Resolved today: dossiers whose first 'resolved' event fell on today.",
         f"SELECT sum(resolved) AS resolved FROM {V_DOSSIER_DAILY} "
         f"WHERE day = {TODAY} AND {scope.where()}",
     )
@@ -50,8 +54,8 @@ def resolved_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def on_time_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "On time today",
-        "Share of today's resolved dossiers resolved by their (latest) due date "
+        "Đúng hạn hôm nay",
+        "On time today: share of today's resolved dossiers resolved by their (latest) due date "
         f"(766 indicator {ON_TIME.code}). Empty when nothing was resolved yet.",
         f"SELECT {ratio(ON_TIME.numerator, ON_TIME.denominator)} AS on_time_rate "
         f"FROM {V_DOSSIER_DAILY} WHERE day = {TODAY} AND {scope.where()}",
@@ -63,8 +67,8 @@ def on_time_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def online_share_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Online share today",
-        "Share of today's received dossiers filed online (766 indicator 3.3).",
+        "Nộp trực tuyến hôm nay",
+        "Online share today: share of today's received dossiers filed online (766 indicator 3.3).",
         f"SELECT {ratio('online_received', 'received')} AS online_share "
         f"FROM {V_DOSSIER_DAILY} WHERE day = {TODAY} AND {scope.where()}",
         unit=d.RATIO,
@@ -75,25 +79,45 @@ def online_share_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def open_now(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Open now",
-        "Dossiers received and not yet resolved, returned, rejected, withdrawn or stopped.",
-        f"SELECT count() AS open FROM {V_DOSSIER_OPEN} WHERE {scope.where()}",
+        "Đang giải quyết",
+        "Open now: dossiers received and not yet resolved, returned, rejected, withdrawn or "
+        "stopped.",
+        f"SELECT count() AS open FROM {V_DOSSIER_OPEN} WHERE {scope.where(procedure=True)}",
+        width=3,
     )
 
 
 def overdue_now(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Overdue now",
-        "Open dossiers past their due date (hồ sơ quá hạn): each one is a citizen waiting.",
-        f"SELECT countIf(is_overdue = 1) AS overdue FROM {V_DOSSIER_OPEN} WHERE {scope.where()}",
-        thresholds=d.limit_steps(1),
+        "Hồ sơ quá hạn",
+        "Overdue now: open dossiers past their due date (hồ sơ quá hạn), each one a citizen "
+        "waiting. Not coloured: a province always has some; the overdue share next to it is "
+        "what turns red.",
+        f"SELECT countIf(is_overdue = 1) AS overdue FROM {V_DOSSIER_OPEN} "
+        f"WHERE {scope.where(procedure=True)}",
+        width=3,
+    )
+
+
+def overdue_share(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.stat(
+        "Tỷ lệ quá hạn",
+        "Overdue share: open dossiers past due as a share of all open dossiers. Orange from "
+        f"{targets.OVERDUE_SHARE_WARN:.0%}, red from {targets.OVERDUE_SHARE_LIMIT:.0%}.",
+        f"SELECT {rate('countIf(is_overdue = 1)', 'count()')} AS overdue_share "
+        f"FROM {V_DOSSIER_OPEN} WHERE {scope.where(procedure=True)}",
+        unit=d.RATIO,
+        thresholds=OVERDUE_SHARE_STEPS,
+        decimals=1,
+        width=4,
     )
 
 
 def flow(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.timeseries(
-        "Received and resolved",
-        "Dossiers received and resolved per interval over the selected time range.",
+        "Tiếp nhận và giải quyết",
+        "Received and resolved: dossiers received and resolved per interval over the selected time"
+        " range.",
         f"""
         SELECT {bucket("minute")}, sum(received) AS received, sum(resolved) AS resolved
         FROM {V_DOSSIER_MINUTE}
@@ -105,8 +129,9 @@ def flow(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def on_time_trend(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.timeseries(
-        "On-time rate per day",
-        "Daily share of resolved dossiers that were on time, and the share filed online.",
+        "Tỷ lệ đúng hạn theo ngày",
+        "On-time rate per day: daily share of resolved dossiers that were on time, and the share "
+        "filed online.",
         f"""
         SELECT {day_time()},
                {ratio(ON_TIME.numerator, ON_TIME.denominator)} AS on_time_rate,
@@ -121,8 +146,9 @@ def on_time_trend(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def processing_hours_trend(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.timeseries(
-        "Average processing time per day",
-        "Mean hours from received to resolved, over the dossiers resolved that day.",
+        "Thời gian giải quyết trung bình",
+        "Average processing time per day: mean hours from received to resolved, over the dossiers "
+        "resolved that day.",
         f"""
         SELECT {day_time()},
                {ratio("processing_hours_sum", "processing_hours_count")} AS avg_hours
@@ -134,7 +160,15 @@ def processing_hours_trend(scope: Scope = EVERYWHERE) -> d.Panel:
     )
 
 
-def worst_agencies(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
+#: Colours of an overdue share (of open dossiers).
+OVERDUE_SHARE_STEPS = d.steps(
+    (None, "green"), (targets.OVERDUE_SHARE_WARN, "orange"), (targets.OVERDUE_SHARE_LIMIT, "red")
+)
+#: A rate column against the province's on-time target, coloured.
+ON_TIME_CELL = d.Column("Đúng hạn", d.RATIO, d.rate_steps(targets.ON_TIME_TARGET))
+
+
+def worst_agencies(scope: Scope = EVERYWHERE, limit: int = 10, height: int = 8) -> d.Panel:
     inner = f"""
         SELECT agency_code, sum(received) AS n_received, sum(resolved) AS n_resolved,
                sum(resolved_late) AS n_late,
@@ -143,11 +177,12 @@ def worst_agencies(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY agency_code"""
     return d.table(
-        "Agencies by on-time rate",
-        "Agencies with the lowest on-time rate over the time range, against their own "
-        "target (ref_agencies.on_time_target); 'late' counts dossiers resolved after due.",
+        "Cơ quan theo tỷ lệ đúng hạn",
+        "Agencies by on-time rate: lowest first over the time range, against their own "
+        "target (ref_agencies.on_time_target); 'late' counts dossiers resolved after due. "
+        "Click an agency for its dossiers.",
         f"""
-        SELECT if(agency_name = '', agency_code, agency_name) AS agency,
+        SELECT agency_code, if(agency_name = '', agency_code, agency_name) AS agency,
                n_received AS received, n_resolved AS resolved, n_late AS late, on_time_rate,
                on_time_target AS target
         FROM {agency_names(inner)}
@@ -155,7 +190,15 @@ def worst_agencies(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
         ORDER BY on_time_rate ASC, late DESC
         LIMIT {limit}
         """,
-        column_units={"on_time_rate": d.RATIO, "target": d.RATIO},
+        columns={
+            **linked_agency(),
+            "received": d.Column("Tiếp nhận"),
+            "resolved": d.Column("Giải quyết"),
+            "late": d.Column("Trễ hạn", thresholds=d.limit_steps(1)),
+            "on_time_rate": ON_TIME_CELL,
+            "target": d.Column("Mục tiêu", d.RATIO),
+        },
+        height=height,
     )
 
 
@@ -168,8 +211,9 @@ def worst_areas(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY area_code"""
     return d.table(
-        "Areas by on-time rate",
-        "Local units (district / commune) with the lowest on-time rate over the time range.",
+        "Địa bàn theo tỷ lệ đúng hạn",
+        "Areas by on-time rate: local units (district / commune) with the lowest on-time "
+        "rate over the time range.",
         f"""
         SELECT if(area_name = '', area_code, area_name) AS area, n_received AS received,
                n_resolved AS resolved, on_time_rate, online_share
@@ -178,42 +222,95 @@ def worst_areas(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
         ORDER BY on_time_rate ASC
         LIMIT {limit}
         """,
-        column_units={"on_time_rate": d.RATIO, "online_share": d.RATIO},
+        columns={
+            "area": d.Column("Địa bàn"),
+            "received": d.Column("Tiếp nhận"),
+            "resolved": d.Column("Giải quyết"),
+            "on_time_rate": ON_TIME_CELL,
+            "online_share": d.Column(
+                "Trực tuyến", d.RATIO, d.rate_steps(targets.ONLINE_SHARE_TARGET)
+            ),
+        },
     )
 
 
 def overdue_by_agency(scope: Scope = EVERYWHERE, limit: int = 10) -> d.Panel:
     return d.bargauge(
-        "Overdue dossiers by agency",
-        "Open dossiers past due, per resolving agency: where to send the inspectors.",
+        "Hồ sơ quá hạn theo cơ quan",
+        "Overdue dossiers by agency: open dossiers past due, per resolving agency: where to "
+        "send the inspectors.",
         f"""
         SELECT if(agency_name = '', agency_code, agency_name) AS agency,
                countIf(is_overdue = 1) AS overdue
         FROM {V_DOSSIER_OPEN}
-        WHERE {scope.where()}
+        WHERE {scope.where(procedure=True)}
         GROUP BY agency
         HAVING overdue > 0
         ORDER BY overdue DESC
         LIMIT {limit}
         """,
         unit=d.COUNT,
-        thresholds=d.limit_steps(1),
+        thresholds=d.steps((None, "orange")),
+    )
+
+
+def by_procedure(scope: Scope = EVERYWHERE, limit: int = 30) -> d.Panel:
+    """Agency -> procedure: open and overdue dossiers per procedure, each a link to its list."""
+    return d.table(
+        "Thủ tục đang tồn đọng",
+        "Open and overdue dossiers per procedure of the chosen agencies, most overdue first. "
+        "Click a procedure to list its overdue dossiers below.",
+        f"""
+        SELECT procedure_code, any(procedure_name) AS procedure, count() AS open,
+               countIf(is_overdue = 1) AS overdue,
+               {rate("countIf(is_overdue = 1)", "count()")} AS overdue_share
+        FROM {V_DOSSIER_OPEN}
+        WHERE {scope.where()}
+        GROUP BY procedure_code
+        ORDER BY overdue DESC, open DESC
+        LIMIT {limit}
+        """,
+        columns={
+            "procedure_code": d.Column("Mã thủ tục"),
+            "procedure": d.Column(
+                "Thủ tục",
+                link=data_link(
+                    "Hồ sơ quá hạn của thủ tục",
+                    dashboard_url(DOSSIERS, procedure="${__data.fields.procedure_code}")
+                    + "&${agency:queryparam}",
+                ),
+            ),
+            "open": d.Column("Đang giải quyết"),
+            "overdue": d.Column("Quá hạn"),
+            "overdue_share": d.Column("Tỷ lệ quá hạn", d.RATIO, OVERDUE_SHARE_STEPS),
+        },
+        width=24,
     )
 
 
 def overdue_list(scope: Scope = EVERYWHERE, limit: int = 200) -> d.Panel:
     return d.table(
-        "Overdue dossiers",
-        "Every open dossier past its due date, longest overdue first.",
+        "Danh sách hồ sơ quá hạn",
+        "Overdue dossiers: every open dossier past its due date, longest overdue first.",
         f"""
         SELECT dossier_id, agency_name AS agency, area_name AS area, procedure_name AS
                procedure, status, due_at, hours_overdue / 24 AS days_overdue
         FROM {V_DOSSIER_OPEN}
-        WHERE is_overdue = 1 AND {scope.where()}
+        WHERE is_overdue = 1 AND {scope.where(procedure=True)}
         ORDER BY hours_overdue DESC
         LIMIT {limit}
         """,
-        column_units={"days_overdue": d.DAYS},
+        columns={
+            "dossier_id": d.Column("Mã hồ sơ"),
+            "agency": d.Column("Cơ quan"),
+            "area": d.Column("Địa bàn"),
+            "procedure": d.Column("Thủ tục"),
+            "status": d.Column("Trạng thái"),
+            "due_at": d.Column("Hạn trả"),
+            "days_overdue": d.Column(
+                "Quá hạn (ngày)", d.DAYS, d.steps((None, "orange"), (3, "red"))
+            ),
+        },
         height=10,
         width=24,
     )
@@ -221,8 +318,9 @@ def overdue_list(scope: Scope = EVERYWHERE, limit: int = 200) -> d.Panel:
 
 def business_registration_days(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Business registration",
-        "Mean days from received to resolved of business-registration dossiers "
+        "Đăng ký doanh nghiệp (ngày)",
+        "Business registration: mean days from received to resolved of business-registration "
+        "dossiers "
         f"(field {BUSINESS_REGISTRATION_FIELD}) resolved in the time range, calendar time; "
         f"target {targets.BUSINESS_REGISTRATION_TARGET_DAYS:g} working days.",
         f"SELECT avg(processing_hours) / 24 AS days FROM {V_BUSINESS_REGISTRATION} "
@@ -235,8 +333,9 @@ def business_registration_days(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def business_registration_within_due(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Business registration within due",
-        "Share of business-registration dossiers resolved by the due date the source set in "
+        "Đăng ký doanh nghiệp đúng hạn",
+        "Business registration within due: share of business-registration dossiers resolved by the"
+        " due date the source set in "
         "working days: the official reading of the 1.5-day promise.",
         f"SELECT avg(within_due) AS within_due FROM {V_BUSINESS_REGISTRATION} "
         f"WHERE {DAYS_IN_RANGE} AND {scope.where()}",

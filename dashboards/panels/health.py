@@ -1,31 +1,73 @@
-"""Pipeline health panels: is every source speaking, is anything rejected, are workers behind.
+"""Pipeline health panels: is the wall fresh, is every source speaking, are workers keeping up.
 
-A figure on the wall is only as good as the pipeline under it, so the wall shows these too.
+A figure on the wall is only as good as the pipeline under it, so the wall shows these at
+the top. Freshness, worker silence, lag and a stuck sink are judged from the SQL below by
+the wall's tiles and by Grafana's pipeline rules alike (`dashboards/alerting/pipeline.py`);
+a silent source is the workers' verdict (their `source_silent` alerts), not judged again.
 """
 
 from __future__ import annotations
 
-from cityops.db.tables import DEADLETTERS, V_PIPELINE_HEALTH
+from cityops.contract import SOURCE_TOPICS, AlertKind, AlertState
+from cityops.db.tables import DEADLETTERS, V_ALERTS, V_PIPELINE_HEALTH
 from dashboards import defaults as d
 from dashboards import targets
 
-SILENT = f"(isNull(last_ingested_at) OR last_ingested_at < now() - {targets.SOURCE_SILENT_AFTER_S})"
+#: The health rows of the contract's source topics (not the alerts or dead-letter topics).
+_TOPICS = ", ".join(f"'{topic.base}'" for topic in SOURCE_TOPICS)
+SOURCES = f"{V_PIPELINE_HEALTH} WHERE topic IN ({_TOPICS})"
+#: Seconds since the newest event of any source reached ClickHouse; NULL when none ever did.
+FRESHNESS_S = "toFloat64(dateDiff('second', max(last_ingested_at), now()))"
+#: Seconds since a worker last reported its lag; NULL when none ever did.
+WORKERS_SILENT_S = "toFloat64(dateDiff('second', max(lag_at), now()))"
+#: Per source topic: messages waiting for its worker (the worst consumer group).
+LAG_BY_TOPIC_SQL = f"""
+    SELECT topic, toFloat64(max(ifNull(consumer_lag, 0))) AS value
+    FROM {SOURCES}
+    GROUP BY topic
+    """
+#: Per source topic: the backlog while nothing of it reached ClickHouse for 5 minutes.
+STUCK_BY_TOPIC_SQL = f"""
+    SELECT topic, if(sum(events_5m) = 0, toFloat64(max(ifNull(consumer_lag, 0))), 0.)
+               AS value
+    FROM {SOURCES}
+    GROUP BY topic
+    """
+
+
+def freshness() -> d.Panel:
+    return d.stat(
+        "Dữ liệu cập nhật",
+        "Data freshness: seconds since the newest event of any source reached ClickHouse. "
+        f"Orange from {targets.FRESHNESS_WARN_S} s; red from {targets.FRESHNESS_LIMIT_S} s, "
+        "when the duty officers are paged (rule cityops-wall-stale).",
+        f"SELECT {FRESHNESS_S} AS freshness_s FROM {SOURCES}",
+        unit=d.SECONDS,
+        thresholds=d.steps(
+            (None, "green"),
+            (targets.FRESHNESS_WARN_S, "orange"),
+            (targets.FRESHNESS_LIMIT_S, "red"),
+        ),
+        width=4,
+    )
 
 
 def silent_sources() -> d.Panel:
     return d.stat(
-        "Silent sources",
-        f"Sources that sent nothing for {targets.SOURCE_SILENT_AFTER_S // 60} minutes.",
-        f"SELECT countIf({SILENT} AND events_5m = 0) AS silent FROM {V_PIPELINE_HEALTH} "
-        "WHERE source != ''",
+        "Nguồn im lặng",
+        "Silent sources: sources the stream workers found silent for "
+        f"{targets.SOURCE_SILENT_AFTER_S // 60} minutes (their firing source_silent alerts).",
+        f"SELECT count() AS silent FROM {V_ALERTS} "
+        f"WHERE state = '{AlertState.FIRING.value}' AND kind = '{AlertKind.SOURCE_SILENT.value}'",
         thresholds=d.limit_steps(1),
+        width=3,
     )
 
 
 def deadletters_5m() -> d.Panel:
     return d.stat(
-        "Dead letters (5 min)",
-        "Inputs rejected in the last 5 minutes (invalid events, unknown codes).",
+        "Bản tin bị loại (5 phút)",
+        "Dead letters: inputs rejected in the last 5 minutes (invalid events, unknown codes).",
         f"SELECT sum(deadletters_5m) AS deadletters FROM {V_PIPELINE_HEALTH}",
         thresholds=d.limit_steps(1),
     )
@@ -33,17 +75,23 @@ def deadletters_5m() -> d.Panel:
 
 def max_lag() -> d.Panel:
     return d.stat(
-        "Consumer lag",
-        "Largest backlog of a source topic (messages not yet processed by its worker).",
-        f"SELECT max(ifNull(consumer_lag, 0)) AS lag FROM {V_PIPELINE_HEALTH}",
-        thresholds=d.limit_steps(10000),
+        "Sự kiện chờ xử lý",
+        "Consumer lag: the largest backlog of a source topic (messages not yet processed by "
+        f"its worker). Orange from {targets.LAG_WARN:,}; red from {targets.LAG_LIMIT:,}, "
+        "when the duty officers are paged (rule cityops-consumer-lag).",
+        f"SELECT max(value) AS lag FROM ({LAG_BY_TOPIC_SQL})",
+        thresholds=d.steps(
+            (None, "green"), (targets.LAG_WARN, "orange"), (targets.LAG_LIMIT, "red")
+        ),
+        width=3,
     )
 
 
 def sources() -> d.Panel:
     return d.table(
-        "Sources",
-        "Per source and topic: last event, events in the last 5 minutes, dead letters, lag.",
+        "Nguồn dữ liệu",
+        "Sources: per source and topic, the last event, events in the last 5 minutes, dead "
+        "letters and the consumer lag.",
         f"""
         SELECT source, topic, last_occurred_at, last_ingested_at,
                dateDiff('second', ifNull(last_ingested_at, toDateTime(0)), now())
@@ -52,15 +100,34 @@ def sources() -> d.Panel:
         FROM {V_PIPELINE_HEALTH}
         ORDER BY silent_for_s DESC
         """,
-        column_units={"silent_for_s": d.SECONDS},
+        columns={
+            "source": d.Column("Nguồn"),
+            "topic": d.Column("Topic"),
+            "last_occurred_at": d.Column("Sự kiện cuối"),
+            "last_ingested_at": d.Column("Ghi nhận cuối"),
+            "silent_for_s": d.Column(
+                "Im lặng",
+                d.SECONDS,
+                d.steps((None, "green"), (targets.SOURCE_SILENT_AFTER_S, "red")),
+            ),
+            "events_5m": d.Column("Sự kiện 5 phút"),
+            "deadletters": d.Column("Bị loại"),
+            "deadletters_5m": d.Column("Bị loại 5 phút", thresholds=d.limit_steps(1)),
+            "consumer_lag": d.Column(
+                "Chờ xử lý",
+                thresholds=d.steps(
+                    (None, "green"), (targets.LAG_WARN, "orange"), (targets.LAG_LIMIT, "red")
+                ),
+            ),
+        },
         width=24,
     )
 
 
 def deadletter_reasons() -> d.Panel:
     return d.table(
-        "Dead-letter reasons",
-        "Why inputs were rejected over the time range, most frequent first.",
+        "Lý do bị loại",
+        "Dead-letter reasons: why inputs were rejected over the time range, most frequent first.",
         f"""
         SELECT source, stage, reason, count() AS rejected, max(at) AS last_at
         FROM {DEADLETTERS.name}
@@ -69,14 +136,21 @@ def deadletter_reasons() -> d.Panel:
         ORDER BY rejected DESC
         LIMIT 50
         """,
+        columns={
+            "source": d.Column("Nguồn"),
+            "stage": d.Column("Khâu"),
+            "reason": d.Column("Lý do"),
+            "rejected": d.Column("Số bản tin"),
+            "last_at": d.Column("Lần cuối"),
+        },
         width=24,
     )
 
 
 def events_flow() -> d.Panel:
     return d.timeseries(
-        "Dead letters",
-        "Rejected inputs per interval, per source.",
+        "Bản tin bị loại theo thời gian",
+        "Dead letters: rejected inputs per interval, per source.",
         f"""
         SELECT toDateTime(intDiv(toUInt32(at), $__interval_s) * $__interval_s) AS time,
                source, count() AS rejected

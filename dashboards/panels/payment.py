@@ -23,8 +23,9 @@ from dashboards.sql import (
 
 def cashless_share_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Cashless share today",
-        "Share of today's succeeded payments made by transfer, card, e-wallet or QR.",
+        "Không dùng tiền mặt hôm nay",
+        "Cashless share today: share of today's succeeded payments made by transfer, card, "
+        "e-wallet or QR.",
         f"SELECT {ratio('cashless_succeeded', 'succeeded')} AS cashless_share "
         f"FROM {V_PAYMENT_DAILY} WHERE day = {TODAY} AND {scope.where()}",
         unit=d.RATIO,
@@ -35,8 +36,8 @@ def cashless_share_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def amount_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Fees collected today",
-        "Sum of succeeded fee and charge payments today (VND).",
+        "Phí, lệ phí thu hôm nay",
+        "Fees collected today: sum of succeeded fee and charge payments today (VND).",
         f"SELECT sum(amount_vnd) AS amount_vnd FROM {V_PAYMENT_DAILY} "
         f"WHERE day = {TODAY} AND {scope.where()}",
         unit=d.VND,
@@ -45,8 +46,9 @@ def amount_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def failure_rate_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Payment failures today",
-        "Failed payments among those that finished (succeeded or failed) today.",
+        "Thanh toán lỗi hôm nay",
+        "Payment failures today: failed payments among those that finished (succeeded or failed) "
+        "today.",
         f"SELECT sum(failed) / nullIf(sum(failed) + sum(succeeded), 0) AS failure_rate "
         f"FROM {V_PAYMENT_DAILY} WHERE day = {TODAY} AND {scope.where()}",
         unit=d.RATIO,
@@ -57,8 +59,8 @@ def failure_rate_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def flow(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.timeseries(
-        "Payments",
-        "Succeeded, cashless and failed payments per interval.",
+        "Thanh toán",
+        "Payments: succeeded, cashless and failed payments per interval.",
         f"""
         SELECT {bucket("minute")}, sum(succeeded) AS succeeded,
                sum(cashless_succeeded) AS cashless, sum(failed) AS failed
@@ -71,8 +73,9 @@ def flow(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def cashless_trend(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.timeseries(
-        "Cashless share per day",
-        "Daily share of succeeded payments that were cashless, against the target.",
+        "Không dùng tiền mặt theo ngày",
+        "Cashless share per day: daily share of succeeded payments that were cashless, against the"
+        " target.",
         f"""
         SELECT {day_time()},
                {ratio("cashless_succeeded", "succeeded")} AS cashless_share
@@ -92,8 +95,9 @@ def cashless_by_agency(scope: Scope = EVERYWHERE, limit: int = 15) -> d.Panel:
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY agency_code"""
     return d.bargauge(
-        "Cashless share by agency",
-        "Agencies with the lowest cashless share first: where banks and providers are needed.",
+        "Không dùng tiền mặt theo cơ quan",
+        "Cashless share by agency: agencies with the lowest cashless share first: where banks and "
+        "providers are needed.",
         f"""
         SELECT if(agency_name = '', agency_code, agency_name) AS agency, cashless_share
         FROM {agency_names(inner)}
@@ -108,8 +112,8 @@ def cashless_by_agency(scope: Scope = EVERYWHERE, limit: int = 15) -> d.Panel:
 
 def by_provider(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.table(
-        "Providers",
-        "Per bank or wallet over the time range: payments succeeded and failed, failure "
+        "Đơn vị thanh toán",
+        "Providers: per bank or wallet over the time range: payments succeeded and failed, failure "
         "rate, and the most frequent failure reason.",
         f"""
         SELECT provider,
@@ -122,6 +126,13 @@ def by_provider(scope: Scope = EVERYWHERE) -> d.Panel:
         GROUP BY provider
         ORDER BY failure_rate DESC
         """,
-        column_units={"failure_rate": d.RATIO},
-        thresholds=d.limit_steps(targets.PAYMENT_FAILURE_RATE_LIMIT),
+        columns={
+            "provider": d.Column("Đơn vị"),
+            "succeeded": d.Column("Thành công"),
+            "failed": d.Column("Lỗi"),
+            "failure_rate": d.Column(
+                "Tỷ lệ lỗi", d.RATIO, d.limit_steps(targets.PAYMENT_FAILURE_RATE_LIMIT)
+            ),
+            "top_reason": d.Column("Lý do lỗi chính"),
+        },
     )

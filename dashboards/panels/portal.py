@@ -8,15 +8,26 @@ from __future__ import annotations
 from cityops.db.tables import V_PORTAL_DAILY, V_PORTAL_MINUTE
 from dashboards import defaults as d
 from dashboards import targets
-from dashboards.sql import DAYS_IN_RANGE, EVERYWHERE, TODAY, Scope, bucket, day_time, ratio
+from dashboards.columns import linked_agency
+from dashboards.sql import (
+    DAYS_IN_RANGE,
+    EVERYWHERE,
+    TODAY,
+    Scope,
+    agency_names,
+    bucket,
+    day_time,
+    ratio,
+)
 
 SATISFACTION = targets.SATISFACTION
 
 
 def satisfaction_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Satisfaction today",
-        "Share of today's portal ratings that were 4 or 5 out of 5 (766 indicator "
+        "Hài lòng hôm nay",
+        "Satisfaction today: share of today's portal ratings that were 4 or 5 out of 5 (766 "
+        "indicator "
         f"{SATISFACTION.code}, the live counterpart of SIPAS).",
         f"SELECT {ratio(SATISFACTION.numerator, SATISFACTION.denominator)} AS satisfaction "
         f"FROM {V_PORTAL_DAILY} WHERE day = {TODAY} AND {scope.where(area=False)}",
@@ -28,8 +39,8 @@ def satisfaction_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def sessions_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Portal sessions today",
-        "Distinct portal sessions started today.",
+        "Lượt truy cập cổng hôm nay",
+        "Portal sessions today: distinct portal sessions started today.",
         f"SELECT sum(sessions) AS sessions FROM {V_PORTAL_DAILY} "
         f"WHERE day = {TODAY} AND {scope.where(area=False)}",
     )
@@ -37,8 +48,8 @@ def sessions_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def activity(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.timeseries(
-        "Portal activity",
-        "Sessions started, submissions completed and ratings per interval.",
+        "Hoạt động trên cổng",
+        "Portal activity: sessions started, submissions completed and ratings per interval.",
         f"""
         SELECT {bucket("minute")}, sum(sessions) AS sessions,
                sum(submissions_completed) AS submissions, sum(ratings) AS ratings
@@ -51,8 +62,8 @@ def activity(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def satisfaction_trend(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.timeseries(
-        "Satisfaction per day",
-        "Daily share of satisfied ratings against the 90% full-score mark.",
+        "Mức hài lòng theo ngày",
+        "Satisfaction per day: daily share of satisfied ratings against the 90% full-score mark.",
         f"""
         SELECT {day_time()},
                {ratio(SATISFACTION.numerator, SATISFACTION.denominator)} AS satisfaction
@@ -62,4 +73,69 @@ def satisfaction_trend(scope: Scope = EVERYWHERE) -> d.Panel:
         """,
         unit=d.RATIO,
         thresholds=d.rate_steps(targets.SATISFACTION_TARGET),
+    )
+
+
+def submissions_today(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.stat(
+        "Nộp hồ sơ trực tuyến hôm nay",
+        "Online submissions today: submissions completed on the portal today.",
+        f"SELECT sum(submissions_completed) AS submissions FROM {V_PORTAL_DAILY} "
+        f"WHERE day = {TODAY} AND {scope.where(area=False)}",
+    )
+
+
+def completion_today(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.stat(
+        "Hoàn tất nộp trực tuyến",
+        "Submission completion today: completed among started online submissions; a low share "
+        "means citizens give up on the portal's forms.",
+        f"SELECT {ratio('submissions_completed', 'submissions_started')} AS completion "
+        f"FROM {V_PORTAL_DAILY} WHERE day = {TODAY} AND {scope.where(area=False)}",
+        unit=d.RATIO,
+        thresholds=d.rate_steps(targets.SUBMISSION_COMPLETION_TARGET),
+        decimals=1,
+    )
+
+
+def ratings_today(scope: Scope = EVERYWHERE) -> d.Panel:
+    return d.stat(
+        "Lượt đánh giá hôm nay",
+        "Ratings today: satisfaction ratings submitted on the portal today (1-5).",
+        f"SELECT sum({SATISFACTION.denominator}) AS ratings FROM {V_PORTAL_DAILY} "
+        f"WHERE day = {TODAY} AND {scope.where(area=False)}",
+    )
+
+
+def satisfaction_by_agency(scope: Scope = EVERYWHERE, limit: int = 30) -> d.Panel:
+    inner = f"""
+        SELECT agency_code, sum(sessions) AS n_sessions,
+               sum(submissions_completed) AS n_submissions,
+               sum({SATISFACTION.denominator}) AS n_ratings,
+               {ratio(SATISFACTION.numerator, SATISFACTION.denominator)} AS satisfaction
+        FROM {V_PORTAL_DAILY}
+        WHERE {DAYS_IN_RANGE} AND agency_code != '' AND {scope.where(area=False)}
+        GROUP BY agency_code"""
+    return d.table(
+        "Hài lòng theo cơ quan",
+        "Satisfaction by agency over the time range, least satisfied first, with the portal "
+        "sessions and online submissions behind it. Click an agency for its dossiers.",
+        f"""
+        SELECT agency_code, if(agency_name = '', agency_code, agency_name) AS agency,
+               n_sessions AS sessions, n_submissions AS submissions, n_ratings AS ratings,
+               satisfaction
+        FROM {agency_names(inner)}
+        ORDER BY satisfaction ASC
+        LIMIT {limit}
+        """,
+        columns={
+            **linked_agency(),
+            "sessions": d.Column("Lượt truy cập"),
+            "submissions": d.Column("Nộp trực tuyến"),
+            "ratings": d.Column("Lượt đánh giá"),
+            "satisfaction": d.Column(
+                "Hài lòng", d.RATIO, d.rate_steps(targets.SATISFACTION_TARGET)
+            ),
+        },
+        width=24,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from cityops.db.tables import REF_AGENCIES, V_DOSSIER_DAILY, V_PORTAL_DAILY
 from dashboards import defaults as d
 from dashboards import targets
+from dashboards.columns import linked_agency
 from dashboards.sql import DAYS_IN_RANGE, rate
 from dashboards.targets import INDICATORS, MAX_POINTS, Indicator
 
@@ -54,10 +55,11 @@ def score_sql() -> str:
     total = " + ".join(i.column for i in INDICATORS)
     counts = ", ".join(c for i in INDICATORS for c in (i.numerator, i.denominator))
     return f"""
-        SELECT agency, {", ".join(i.column for i in INDICATORS)},
+        SELECT agency_code, agency, {", ".join(i.column for i in INDICATORS)},
                round(({total}) * 100 / {MAX_POINTS}, 1) AS score
         FROM (
-            SELECT if(agency_name = '', agency_code, agency_name) AS agency, {point_columns}
+            SELECT agency_code, if(agency_name = '', agency_code, agency_name) AS agency,
+                   {point_columns}
             FROM (
                 SELECT agency_code, agency_name, {counts}
                 FROM (SELECT agency_code, agency_name FROM {REF_AGENCIES.name}) AS a
@@ -72,23 +74,30 @@ def score_sql() -> str:
         """
 
 
-def by_agency() -> d.Panel:
+def by_agency(height: int = 10) -> d.Panel:
     names = ", ".join(f"{i.code} {i.title} ({i.max_points:g} pts)" for i in INDICATORS)
     return d.table(
-        "766 score by agency",
-        f"Points per indicator over the time range: {names}; score scaled to 100. "
+        "Chỉ số 766 theo cơ quan",
+        f"766 score by agency: points per indicator over the time range: {names}; score "
+        "scaled to 100. "
         "Bands: " + ", ".join(f"{b.name} from {b.lower:g}" for b in targets.SCORE_BANDS) + ".",
         score_sql(),
-        unit=d.POINTS,
-        thresholds=band_steps(),
-        height=10,
+        columns={
+            **linked_agency(),
+            **{
+                i.column: d.Column(f"{i.code} {i.title_vi} ({i.max_points:g})", d.POINTS)
+                for i in INDICATORS
+            },
+            "score": d.Column("Điểm", d.POINTS, band_steps()),
+        },
+        height=height,
     )
 
 
 def province() -> d.Panel:
     return d.stat(
-        "766 score (province)",
-        "Mean of the agencies' 766 scores over the time range (0-100).",
+        "Chỉ số 766 toàn tỉnh",
+        "766 score (province): mean of the agencies' 766 scores over the time range (0-100).",
         f"SELECT round(avg(score), 1) AS score FROM ({score_sql()})",
         unit=d.POINTS,
         thresholds=band_steps(),

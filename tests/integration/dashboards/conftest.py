@@ -188,7 +188,30 @@ def sample_rows(now: datetime) -> dict[t.TableSpec, list[tuple[Any, ...]]]:
             message_en="Dossier DSXD001 is overdue",
             opened_at=now - timedelta(hours=3),
             version=1,
-        )
+        ),
+        # A bad morning at one agency: 12 dossiers overdue, 3 of them in the last hour; it
+        # must page once ("SKHDT: 12 ..., 3 new"), not twelve times.
+        *(
+            row(
+                t.ALERTS,
+                now,
+                event_id=f"A-SKHDT-{n}",
+                event_type="alert.firing",
+                occurred_at=now,
+                source="streams",
+                alert_id=f"dossier_overdue:DSKHDT{n:03d}",
+                kind="dossier_overdue",
+                severity="critical",
+                state="firing",
+                subject=f"DSKHDT{n:03d}",
+                agency_code="SKHDT",
+                message="Hồ sơ quá hạn",
+                message_en="Dossier overdue",
+                opened_at=now - timedelta(minutes=10 if n < 3 else 180),
+                version=1,
+            )
+            for n in range(12)
+        ),
     ]
     deadletters = [
         row(

@@ -11,7 +11,7 @@ import pytest
 from cityops.db.client import make_client
 from dashboards.boards import build_all
 from dashboards.macros import ALL, QueryContext, expand
-from dashboards.panels import score766
+from dashboards.panels import alerts, dossier, health, payment, portal, score766
 from dashboards.proof import (
     Query,
     alert_queries,
@@ -19,9 +19,7 @@ from dashboards.proof import (
     shape_problems,
     variable_queries,
 )
-from dashboards.targets import SOURCE_SILENT_AFTER_S
-
-from .conftest import FAILING_PROVIDER, LATE_AGENCY, QUIET_SOURCE
+from dashboards.targets import FRESHNESS_LIMIT_S, WORKERS_SILENT_AFTER_S
 
 
 def _context(now: datetime, **variables: Any) -> QueryContext:
@@ -75,23 +73,26 @@ def test_every_dashboard_query_returns_its_panel_shape(reader: Any, now: datetim
 
 def test_stat_figures_match_the_sample(reader: Any, now: datetime) -> None:
     """Spot-check values, so a query that runs but counts the wrong thing fails too."""
-    wall = build_all()[0]
-    by_title = {p["title"]: p["targets"][0] for p in wall["panels"] if p.get("targets")}
     ctx = _context(now)
 
-    def value(title: str) -> Any:
-        rows, _ = _run(reader, Query(title, by_title[title]["rawSql"], "single"), ctx)
+    def value(panel: dict[str, Any]) -> Any:
+        query = Query(panel["title"], panel["targets"][0]["rawSql"], "single")
+        rows, _ = _run(reader, query, ctx)
         return rows[0][0]
 
-    assert value("Received today") == 15
-    assert value("Resolved today") == 13
-    assert value("On time today") == pytest.approx(1 / 13)
-    assert value("Overdue now") == 1
-    assert value("Open now") == 2
-    assert value("Cashless share today") == pytest.approx(0.5)
-    assert value("Satisfaction today") == 0
+    assert value(dossier.received_today()) == 15
+    assert value(dossier.resolved_today()) == 13
+    assert value(dossier.on_time_today()) == pytest.approx(1 / 13)
+    assert value(dossier.overdue_now()) == 1
+    assert value(dossier.open_now()) == 2
+    assert value(dossier.overdue_share()) == pytest.approx(0.5)
+    assert value(payment.cashless_share_today()) == pytest.approx(0.5)
+    assert value(portal.satisfaction_today()) == 0
     # The one DKDN dossier: received 30 h before it was resolved (a minute ago).
-    assert value("Business registration") == pytest.approx(30 / 24, abs=0.01)
+    assert value(dossier.business_registration_days()) == pytest.approx(30 / 24, abs=0.01)
+    # The pipeline: the quiet source's last event an hour ago, the portal's a minute ago.
+    assert 0 <= value(health.freshness()) <= 120
+    assert value(alerts.critical_firing()) == 2, "SXD overdue and SKHDT overdue: two pages"
 
 
 def test_every_alert_query_names_what_fired(reader: Any, now: datetime) -> None:
@@ -102,20 +103,17 @@ def test_every_alert_query_names_what_fired(reader: Any, now: datetime) -> None:
         assert not shape_problems("alert", columns, rows), query.origin
         names = [n for n, _ in columns]
         fired[query.origin] = [dict(zip(names, r, strict=True)) for r in rows]
-    failing = fired["alert cityops-payment-failure-rate"]
-    assert [r["provider"] for r in failing] == [FAILING_PROVIDER]
-    assert failing[0]["value"] == pytest.approx(1.0)
-    late = {r["agency_code"]: r["value"] for r in fired["alert cityops-on-time-low"]}
-    assert late[LATE_AGENCY] < 0
-    assert {r["agency_code"] for r in fired["alert cityops-dossier-overdue"] if r["value"] > 0} == {
-        "SXD"
-    }
-    drop = {r["agency_code"]: r["value"] for r in fired["alert cityops-satisfaction-drop"]}
-    assert drop[LATE_AGENCY] == pytest.approx(1.0)
-    silent = {r["source"]: r["value"] for r in fired["alert cityops-source-silent"]}
-    assert silent[QUIET_SOURCE] >= 3600
-    assert silent["portal"] < SOURCE_SILENT_AFTER_S
-    assert [r["severity"] for r in fired["alert cityops-stream-alerts"]] == ["critical"]
+    pages_by = {(r["agency"], r["kind"]): r["value"] for r in fired["alert cityops-pages"]}
+    assert pages_by == {("SXD", "dossier_overdue"): 1, ("SKHDT", "dossier_overdue"): 12}
+    new = {r["agency"]: r["value"] for r in fired["alert cityops-pages / N"]}
+    assert new == {"SXD": 0, "SKHDT": 3}, "opened in the last hour"
+    assert [r["severity"] for r in fired["alert cityops-pages"]] == ["critical"] * 2
+    assert fired["alert cityops-wall-stale"][0]["value"] < FRESHNESS_LIMIT_S
+    assert fired["alert cityops-workers-silent"][0]["value"] < WORKERS_SILENT_AFTER_S
+    lag = {r["topic"]: r["value"] for r in fired["alert cityops-consumer-lag"]}
+    assert lag["cityops.dossier.v1"] == 5
+    stuck = {r["topic"]: r["value"] for r in fired["alert cityops-sink-stuck"]}
+    assert stuck["cityops.dossier.v1"] == 5, "a backlog and nothing ingested in 5 minutes"
 
 
 def test_766_score_follows_the_points_formula(reader: Any, now: datetime) -> None:

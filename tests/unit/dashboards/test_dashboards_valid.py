@@ -9,8 +9,9 @@ import jsonschema
 import pytest
 
 from dashboards import defaults as d
-from dashboards import provisioning
-from dashboards.boards import build_all
+from dashboards import grid, provisioning
+from dashboards.boards import build_all, wall
+from dashboards.panels import alerts, health
 from dashboards.schema import generate
 
 BOARDS = build_all()
@@ -116,3 +117,49 @@ def test_layout_wraps_a_panel_that_does_not_fit() -> None:
     placed = d.layout([wide, {**wide, "title": "b"}, d.row("r"), wide])
     assert [p["gridPos"]["y"] for p in placed] == [0, 4, 8, 9]
     assert [p["id"] for p in placed] == [1, 2, 3, 4]
+
+
+def test_layout_stacks_tiles_beside_a_tall_panel_but_never_above_a_row() -> None:
+    tile = d.stat("t", "", "SELECT 1", width=6, height=4)
+    tall = grid.sized(tile, 12, 8)
+    placed = d.layout([tall, tile, tile, tile, tile, d.row("r"), tile])
+    assert [(p["gridPos"]["x"], p["gridPos"]["y"]) for p in placed] == [
+        (0, 0),
+        (12, 0),
+        (18, 0),
+        (12, 4),
+        (18, 4),
+        (0, 8),
+        (0, 9),
+    ]
+
+
+def test_the_wall_fits_one_1080p_kiosk_screen() -> None:
+    board = wall.build()
+    rows = grid.rows_on_screen(wall.SCREEN_HEIGHT_PX)
+    assert grid.bottom(board["panels"]) <= rows, (
+        f"the wall is {grid.bottom(board['panels'])} grid rows; {rows} fit 1080 px"
+    )
+    assert grid.height_px(rows) + grid.KIOSK_PADDING_PX <= 1080 < grid.height_px(rows + 1) + 32
+
+
+def test_freshness_and_critical_alerts_are_at_the_top_of_the_wall() -> None:
+    top = {p["title"] for p in wall.build()["panels"] if p["gridPos"]["y"] == 0}
+    assert {
+        health.freshness()["title"],
+        alerts.critical_firing()["title"],
+        alerts.pages()["title"],
+    } <= top
+
+
+def test_wall_titles_are_vietnamese_with_english_descriptions() -> None:
+    for panel in _panels(wall.build()):
+        assert re.search(r"[À-ỹĐđ]", panel["title"]), f"{panel['title']} is not Vietnamese"
+        assert re.match(r"[A-Z0-9][\x00-\x7f]*?:", panel["description"]), panel["title"]
+
+
+def test_variables_pick_names_and_send_codes() -> None:
+    for board in BOARDS:
+        for variable in board["templating"]["list"]:
+            select = variable["query"].split("FROM")[0]
+            assert select.count(",") == 1, f"{variable['name']}: (code, name) columns"

@@ -17,11 +17,11 @@ import pytest
 from grafana_client import GrafanaApi
 
 from dashboards import defaults as d
-from dashboards.alerting.notify import DUTY_OFFICERS, Recipients
+from dashboards.alerting.notify import DUTY_OFFICERS, TEMPLATE_NAME, Recipients
 from dashboards.alerting.rules import RULES
 from dashboards.boards import BUILDERS
 from dashboards.provision import provision
-from dashboards.provisioning import FOLDER_UID, ClickHouseTarget
+from dashboards.provisioning import ALERTS_FOLDER_UID, FOLDER_UID, ClickHouseTarget
 
 
 class _FakeGrafana(BaseHTTPRequestHandler):
@@ -71,7 +71,13 @@ def grafana() -> Iterator[str]:
 def test_provision_upserts_everything(grafana: str) -> None:
     api = GrafanaApi.from_url(grafana, credential="token-xyz")
     target = ClickHouseTarget("ch.internal", 9000, "cityops", "cityops_reader", "s3cret")
-    report = provision(api, target, Recipients("https://hooks.example/duty", "ops@example.org"))
+    recipients = Recipients(
+        email_to="ops@example.org",
+        telegram_chat_id="-100123",
+        telegram_bot_token="bot-secret",
+        webhook_url="https://hooks.example/duty",
+    )
+    report = provision(api, target, recipients)
 
     writes = [(m, p, b, h) for m, p, b, h in _FakeGrafana.calls if m != "GET"]
     by_path = {(m, p): (b, h) for m, p, b, h in writes}
@@ -81,21 +87,27 @@ def test_provision_upserts_everything(grafana: str) -> None:
     assert datasource["uid"] == d.DATASOURCE_UID and datasource["jsonData"]["host"] == "ch.internal"
     assert datasource["secureJsonData"] == {"password": "s3cret"}
 
-    folder, _ = by_path[("POST", "/api/folders")]
-    assert folder["uid"] == FOLDER_UID
+    folders = [b for m, p, b, _ in writes if p == "/api/folders"]
+    assert {f["uid"] for f in folders} == {FOLDER_UID, ALERTS_FOLDER_UID}
+    assert len({f["title"] for f in folders}) == 2, "one title per folder"
 
     boards = [b for m, p, b, _ in writes if p == "/api/dashboards/db"]
     assert {b["dashboard"]["uid"] for b in boards} == set(BUILDERS)
     assert all(b["overwrite"] and b["folderUid"] == FOLDER_UID for b in boards)
 
     points = [b for m, p, b, _ in writes if p == "/api/v1/provisioning/contact-points"]
-    duty = next(p for p in points if p["name"] == DUTY_OFFICERS)
-    assert duty["settings"]["url"] == "https://hooks.example/duty"
+    duty = {p["type"]: p for p in points if p["name"] == DUTY_OFFICERS}
+    assert duty["webhook"]["settings"]["url"] == "https://hooks.example/duty"
+    assert duty["telegram"]["settings"]["bottoken"] == "bot-secret"
+    assert ("PUT", f"/api/v1/provisioning/templates/{TEMPLATE_NAME}") in by_path
 
     policy, headers = by_path[("PUT", "/api/v1/provisioning/policies")]
     assert policy["routes"][0]["receiver"] == DUTY_OFFICERS
     assert headers.get("X-Disable-Provenance") == "true"
 
     groups = [b for m, p, b, _ in writes if "/rule-groups/" in p]
+    assert all(
+        f"/folder/{ALERTS_FOLDER_UID}/" in p for m, p, b, _ in writes if "/rule-groups/" in p
+    )
     assert sorted(r["uid"] for g in groups for r in g["rules"]) == sorted(r.uid for r in RULES)
     assert report.done["rule group"] and report.done["dashboard"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 from typer.testing import CliRunner
 
 from cityops.cli.main import app
 from dashboards import provisioning
-from dashboards.alerting.notify import Recipients
+from dashboards.alerting.notify import DUTY_OFFICERS, Recipients
 from dashboards.render import COMPOSE_DIR, rendered_files
 
 REPO = Path(__file__).resolve().parents[3]
@@ -40,4 +41,17 @@ def test_render_command_writes_loadable_files_and_drops_stale_ones(tmp_path: Pat
     assert {b["uid"] for b in boards} >= {"cityops-wall"}
     alerting = yaml.safe_load((tmp_path / "provisioning/alerting/cityops.yaml").read_text())
     assert alerting == provisioning.alerting_file(Recipients()), "YAML must load back as built"
-    assert alerting["apiVersion"] == 1 and alerting["groups"] and alerting["policies"]
+    assert alerting["apiVersion"] == 1 and alerting["groups"] and alerting["templates"]
+    assert "policies" not in alerting, "no channel configured here: Grafana keeps its own"
+
+
+def test_render_provisions_the_configured_channels(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("CITYOPS_ALERTING__TELEGRAM_CHAT_ID", "-100123")
+    monkeypatch.setenv("CITYOPS_ALERTING__TELEGRAM_BOT_TOKEN", "bot-secret-value")
+    result = CliRunner().invoke(app, ["dashboards", "render", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "provisioning/alerting/cityops.yaml").read_text()
+    alerting = yaml.safe_load(text)
+    assert [r["type"] for p in alerting["contactPoints"] for r in p["receivers"]] == ["telegram"]
+    assert alerting["policies"][0]["receiver"] == DUTY_OFFICERS
+    assert "bot-secret-value" not in text, "secrets are references in files"
