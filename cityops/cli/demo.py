@@ -1,6 +1,7 @@
 """`cityops demo`: the whole pipeline on the local stack, fed by the simulator, on one screen.
 
-Starts a stream worker and the simulator (live mode, sped up) as child processes, then
+Starts a stream worker and the simulator (the last days backfilled at speed, then live mode,
+sped up) as child processes, then
 shows events flowing per topic, today's KPIs and the latest alerts until Ctrl-C, when it stops
 the children gracefully (SIGTERM: they flush and commit) and prints where their logs are.
 """
@@ -103,10 +104,17 @@ def demo(
     config: ConfigOption = None,
     speedup: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 60.0,
     scale: Annotated[float, typer.Option(help="Province size (1.0 = ~2,000 dossiers/day).")] = 1.0,
+    backfill_days: Annotated[
+        int, typer.Option(help="Days sent at speed before going live, so the wall opens full.")
+    ] = 2,
     refresh: Annotated[float, typer.Option(help="Screen refresh, seconds.")] = 2.0,
     logs: Annotated[Path, typer.Option(help="Where the children's logs go.")] = Path(".stack/demo"),
 ) -> None:
-    """Run worker + live simulator and watch events, KPIs and alerts until Ctrl-C."""
+    """Run worker + live simulator and watch events, KPIs and alerts until Ctrl-C.
+
+    The simulator first sends the last `--backfill-days` days up to now at speed, so the
+    first minute already shows resolutions, on-time rates, overdue dossiers and alerts.
+    """
     from cityops.db.client import make_client
     from cityops.db.migrate import load_reference, migrate
     from cityops.kafka import ensure_topics, make_consumer
@@ -127,7 +135,17 @@ def demo(
             [*base, "worker"], stdout=(logs / "worker.log").open("ab"), stderr=subprocess.STDOUT
         ),
         "simulator": subprocess.Popen(
-            [*base, "simulate", "--live", "--speedup", str(speedup), "--scale", str(scale)],
+            [
+                *base,
+                "simulate",
+                "--live",
+                "--speedup",
+                str(speedup),
+                "--scale",
+                str(scale),
+                "--backfill-days",
+                str(backfill_days),
+            ],
             stdout=(logs / "simulator.log").open("ab"),
             stderr=subprocess.STDOUT,
         ),

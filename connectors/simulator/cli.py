@@ -120,6 +120,12 @@ def simulate(
         typer.Option(min=0, help="Also emit in-window changes of dossiers begun N days before."),
     ] = 0,
     limit: Annotated[int | None, typer.Option(min=1, help="Stop after N events.")] = None,
+    backfill_days: Annotated[
+        int,
+        typer.Option(
+            min=0, help="With --live: first send the last N days up to now, unpaced (a demo)."
+        ),
+    ] = 0,
     mode: Annotated[
         Mode, typer.Option(case_sensitive=False, help="kafka or adapters.")
     ] = Mode.KAFKA,
@@ -151,12 +157,27 @@ def simulate(
             backlog_days=backlog_days,
             hash_key=settings.hash_key,
         )
+    paced_from = min((e.occurred_at for e in events), default=None)
+    if backfill_days and live:
+        from connectors.simulator.backfill import backfill_events
+
+        with console.status("generating the backfill"):
+            past = backfill_events(
+                days=backfill_days,
+                now=datetime.now(TZ),
+                seed=seed,
+                scale=scale,
+                hash_key=settings.hash_key,
+            )
+        console.print(f"{len(past)} backfill events (the last {backfill_days} days until now)")
+        events = past + events
     window = "live" if live else f"{the_day} {start_time:%H:%M} +{hours:g}h"
     console.print(f"{len(events)} events ({window}, seed {seed}, scale {scale:g}), mode {mode}")
     stop = threading.Event()
     # Live timestamps already run at --speedup; pacing then follows them in real time.
     pace = 1.0 if live else speedup
-    anchor = min((e.occurred_at for e in events), default=None) if pace else None
+    # Backfilled events lie before the anchor, so they go out at once.
+    anchor = paced_from if pace else None
     pacer = Pacer(rate=rate, speedup=pace, anchor=anchor, stop=stop)
     sink: Sink
     if mode == Mode.KAFKA:
