@@ -62,11 +62,16 @@ def _secret_ref(file: str, env: str) -> str:
 
 
 def file_recipients(settings: AlertingSettings) -> Recipients:
-    """Channels for provisioning files: addresses as configured, secrets as references."""
+    """Channels for provisioning files: addresses as configured, secrets as references.
+
+    A channel missing a part Grafana requires (e-mail without SMTP, Telegram without a bot
+    token) is left out: Grafana would refuse it and not start.
+    """
     token_set = bool(settings.webhook_token or settings.webhook_token_file)
+    bot_set = bool(settings.telegram_bot_token or settings.telegram_bot_token_file)
     return Recipients(
         email_to=settings.email_to if settings.smtp_host else "",
-        telegram_chat_id=settings.telegram_chat_id,
+        telegram_chat_id=settings.telegram_chat_id if bot_set else "",
         telegram_bot_token=_secret_ref(
             settings.telegram_bot_token_file, "CITYOPS_ALERTING__TELEGRAM_BOT_TOKEN"
         ),

@@ -156,3 +156,13 @@ def test_templated_labels_survive_grafanas_env_expansion() -> None:
     for rule in file_rules.values():
         for value in rule["labels"].values():
             assert "$" not in value.replace("$$", ""), rule["uid"]
+
+
+def test_templates_are_balanced() -> None:
+    """Every `if` has its `end` and every `define` its own, or Grafana rejects the text."""
+    texts = [notify.TEMPLATE]
+    for rule in RULES:
+        texts += [rule.summary, rule.description, rule.link]
+    for text in texts:
+        opened = len(re.findall(r"\{\{-? *(?:if|range|define) ", text))
+        assert opened == len(re.findall(r"\{\{-? *end *-?\}\}", text)), text[:80]

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
+from cityops.settings import AlertingSettings
 from dashboards import defaults as d
 from dashboards.provisioning import DASHBOARDS_PATH, RENDER_PATH
+from dashboards.render import rendered_files
 
 REPO = Path(__file__).resolve().parents[3]
 COMPOSE_FILE = REPO / "deploy/compose/docker-compose.yml"
@@ -98,6 +100,28 @@ def test_the_wall_is_reachable_without_an_admin_login() -> None:
     assert re.fullmatch(r"\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}", env["GF_SECURITY_ADMIN_PASSWORD"])
     assert env["GF_SERVER_ROOT_URL"].startswith("${GRAFANA_ROOT_URL")
     assert not any(str(p).startswith("127.0.0.1:") for p in grafana["ports"])
+
+
+def test_every_placeholder_in_provisioning_is_set_for_grafana() -> None:
+    env = SERVICES["grafana"]["environment"]
+    channels = AlertingSettings(
+        telegram_chat_id="-1",
+        telegram_bot_token_file="/run/secrets/bot",
+        webhook_url="https://x.example",
+        webhook_token="t",
+    )
+    rendered = rendered_files(channels)
+    for path, content in rendered.items():
+        if path.suffix != ".yaml":
+            continue
+        for name in re.findall(r"\$(?:\{|__env\{)(\w+)\}", content):
+            assert name in env, f"{path} needs {name} in grafana's environment"
+    assert "$__env{CITYOPS_ALERTING__WEBHOOK_TOKEN}" in "".join(rendered.values())
+    config_env = SERVICES["grafana-config"]["environment"]
+    for field in AlertingSettings.model_fields:
+        if field != "smtp_host":  # compose names it CITYOPS_SMTP_HOST, shared with Grafana
+            assert f"CITYOPS_ALERTING__{field.upper()}" in config_env, field
+    assert config_env["CITYOPS_ALERTING__SMTP_HOST"] == env["GF_SMTP_HOST"]
 
 
 @pytest.mark.parametrize("service", ["migrate", "worker", "simulator"])

@@ -126,3 +126,48 @@ def test_an_upgrade_over_the_old_folder_still_provisions(old_title: str) -> None
     grafana.start(rendered_files())
     assert not grafana.errors
     assert set(grafana.dashboards) == _expected_boards()
+
+
+@pytest.mark.parametrize(
+    "channels",
+    [
+        {},
+        {"CITYOPS_ALERTING__WEBHOOK_URL": "https://duty.example/hook"},
+        {
+            "CITYOPS_ALERTING__EMAIL_TO": "ops@example.org",
+            "CITYOPS_ALERTING__SMTP_HOST": "smtp.example.org:587",
+            "CITYOPS_ALERTING__TELEGRAM_CHAT_ID": "-100123",
+            "CITYOPS_ALERTING__TELEGRAM_BOT_TOKEN_FILE": "/run/secrets/bot",
+        },
+        {"CITYOPS_ALERTING__TELEGRAM_CHAT_ID": "-100123"},
+    ],
+    ids=["none", "webhook", "mail-and-telegram", "telegram-without-token"],
+)
+def test_alerting_file_loads_whatever_channels_are_set(
+    channels: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Grafana refuses to start when a policy names a missing receiver or a message names a
+    missing template, so every reference in the rendered alerting file must resolve."""
+    from cityops.settings import Settings
+
+    for name, value in channels.items():
+        monkeypatch.setenv(name, value)
+    files = rendered_files(Settings().alerting)
+    doc = yaml.safe_load(next(c for p, c in files.items() if p.parts[1:2] == ("alerting",)))
+    receivers = {p["name"] for p in doc.get("contactPoints", [])}
+    for policy in doc.get("policies", []):
+        named = {policy["receiver"], *(r["receiver"] for r in policy.get("routes", []))}
+        assert named <= receivers
+    templates = "".join(t["template"] for t in doc["templates"])
+    for point in doc.get("contactPoints", []):
+        for receiver in point["receivers"]:
+            for used in _template_names(str(receiver["settings"])):
+                assert f'define "{used}"' in templates, used
+    complete = bool(channels) and channels != {"CITYOPS_ALERTING__TELEGRAM_CHAT_ID": "-100123"}
+    assert complete == bool(doc.get("policies")), "no usable channel: Grafana keeps its own"
+
+
+def _template_names(text: str) -> list[str]:
+    import re
+
+    return re.findall(r'template "([^"]+)"', text)
