@@ -101,6 +101,9 @@ OVERDUE_SHARE_LIMIT = 0.05
 #: The wall is stale when no source event was ingested for this long (seconds).
 FRESHNESS_WARN_S = 120
 FRESHNESS_LIMIT_S = 600
+#: Staleness pages only in office hours (local, Monday-Friday, [start, end) hours, as
+#: cityops.timeutil.is_working_hours): at night a quiet province is not a fault.
+OFFICE_HOURS = (7, 17)
 #: Workers report consumer lag every `lag_report_seconds`; silent this long, they are down.
 WORKERS_SILENT_AFTER_S = int(_WORKERS.lag_report_seconds * 8)
 #: Messages of a source topic waiting for its worker: orange, then paged.

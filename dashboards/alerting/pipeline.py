@@ -23,15 +23,16 @@ RULES: tuple[Rule, ...] = (
         uid="cityops-wall-stale",
         title="The wall is stale: nothing ingested",
         group="pipeline",
-        sql=f"SELECT {health.FRESHNESS_S} AS value FROM {health.SOURCES}",
+        sql=f"SELECT if({health.OFFICE_HOURS}, {health.FRESHNESS_S}, 0.) AS value "
+        f"FROM {health.SOURCES}",
         evaluator="gt",
         threshold=targets.FRESHNESS_LIMIT_S,
         severity=Severity.CRITICAL.value,
         summary="Dữ liệu trên màn hình không cập nhật: {{ humanizeDuration $values.B.Value }}",
         description=(
             "No event from any source reached ClickHouse for {{ humanizeDuration "
-            "$values.B.Value }}: every figure on the wall is stale. Connectors, Kafka and the "
-            f"workers are the suspects, in that order. {_OPEN}"
+            "$values.B.Value }} in office hours: every figure on the wall is stale. "
+            f"Connectors, Kafka and the workers are the suspects, in that order. {_OPEN}"
         ),
         dashboard_uid=pipeline.UID,
         link=LINK,

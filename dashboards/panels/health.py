@@ -12,12 +12,20 @@ from cityops.contract import SOURCE_TOPICS, AlertKind, AlertState
 from cityops.db.tables import DEADLETTERS, V_ALERTS, V_PIPELINE_HEALTH
 from dashboards import defaults as d
 from dashboards import targets
+from dashboards.sql import TZ
 
 #: The health rows of the contract's source topics (not the alerts or dead-letter topics).
 _TOPICS = ", ".join(f"'{topic.base}'" for topic in SOURCE_TOPICS)
 SOURCES = f"{V_PIPELINE_HEALTH} WHERE topic IN ({_TOPICS})"
 #: Seconds since the newest event of any source reached ClickHouse; NULL when none ever did.
 FRESHNESS_S = "toFloat64(dateDiff('second', max(last_ingested_at), now()))"
+#: Office hours on a weekday, local time (public holidays are not known to SQL).
+#: (The time zone goes into the value: toDayOfWeek's second argument differs across versions.)
+_LOCAL_NOW = f"toTimeZone(now(), '{TZ}')"
+OFFICE_HOURS = (
+    f"toDayOfWeek({_LOCAL_NOW}) <= 5 AND toHour({_LOCAL_NOW}) >= {targets.OFFICE_HOURS[0]} "
+    f"AND toHour({_LOCAL_NOW}) < {targets.OFFICE_HOURS[1]}"
+)
 #: Seconds since a worker last reported its lag; NULL when none ever did.
 WORKERS_SILENT_S = "toFloat64(dateDiff('second', max(lag_at), now()))"
 #: Per source topic: messages waiting for its worker (the worst consumer group).

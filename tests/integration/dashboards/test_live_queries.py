@@ -19,7 +19,7 @@ from dashboards.proof import (
     shape_problems,
     variable_queries,
 )
-from dashboards.targets import FRESHNESS_LIMIT_S, WORKERS_SILENT_AFTER_S
+from dashboards.targets import FRESHNESS_LIMIT_S, OFFICE_HOURS, WORKERS_SILENT_AFTER_S
 
 
 def _context(now: datetime, **variables: Any) -> QueryContext:
@@ -124,3 +124,14 @@ def test_766_score_follows_the_points_formula(reader: Any, now: datetime) -> Non
     names = [n for n, _ in columns]
     scores = {r[names.index("agency")]: r[names.index("score")] for r in rows}
     assert scores == {"Sở Kế hoạch và Đầu tư": 70.0, "Sở Xây dựng": 36.7, "Sở Tư pháp": 16.7}
+
+
+def test_office_hours_are_the_local_weekday_hours(reader: Any, now: datetime) -> None:
+    """Staleness pages only in office hours: ClickHouse must read the clock as Python does."""
+    from zoneinfo import ZoneInfo
+
+    query = Query("office hours", f"SELECT toUInt8({health.OFFICE_HOURS}) AS office", "table")
+    rows, _ = _run(reader, query, _context(now))
+    local = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    start, end = OFFICE_HOURS
+    assert rows[0][0] == int(local.isoweekday() <= 5 and start <= local.hour < end)
