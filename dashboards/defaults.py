@@ -37,8 +37,11 @@ RATIO = "percentunit"
 HOURS = "h"
 DAYS = "d"
 SECONDS = "s"
-#: Grafana's own Vietnamese dong: scaled (K, M, B) with the đ sign.
-VND = "currencyVND"
+#: Money: queries return millions of dong (`MILLION`), shown with the viewer's thousands
+#: grouping ("1.235" on a Vietnamese browser) and the unit in the title (triệu ₫); Grafana's
+#: own `currencyVND` scales ("1.23 Bđ") but groups nothing.
+LOCALE = "locale"
+MILLION = 1_000_000
 POINTS = "none"
 
 # Query formats of the ClickHouse plugin (its `Format` enum).

@@ -36,11 +36,13 @@ def cashless_share_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 def amount_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
-        "Phí, lệ phí thu hôm nay",
-        "Fees collected today: sum of succeeded fee and charge payments today (VND).",
-        f"SELECT sum(amount_vnd) AS amount_vnd FROM {V_PAYMENT_DAILY} "
+        "Phí, lệ phí hôm nay (triệu ₫)",
+        "Fees collected today: sum of succeeded fee and charge payments today, in millions "
+        "of VND.",
+        f"SELECT sum(amount_vnd) / {d.MILLION} AS amount_million_vnd FROM {V_PAYMENT_DAILY} "
         f"WHERE day = {TODAY} AND {scope.where()}",
-        unit=d.VND,
+        unit=d.LOCALE,
+        decimals=1,
     )
 
 
