@@ -163,3 +163,12 @@ def test_variables_pick_names_and_send_codes() -> None:
         for variable in board["templating"]["list"]:
             select = variable["query"].split("FROM")[0]
             assert select.count(",") == 1, f"{variable['name']}: (code, name) columns"
+
+
+def test_the_docs_show_the_wall_as_it_is() -> None:
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[3] / "docs" / "dashboards.md"
+    assert grid.text_capture(wall.build()["panels"]) in docs.read_text(encoding="utf-8"), (
+        "docs/dashboards.md: paste the output of `cityops dashboards layout`"
+    )
