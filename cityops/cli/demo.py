@@ -59,6 +59,7 @@ def render(
     settings: Settings, consumer: Any, client: Any, started: float, previous: dict[str, int]
 ) -> tuple[Group, dict[str, int]]:
     from cityops.db.tables import V_ALERTS
+    from dashboards.alerting import pages
 
     db = settings.clickhouse.database
     offsets = _offsets(settings, consumer)
@@ -87,15 +88,16 @@ def render(
             f"{r.cashless_succeeded / r.succeeded:.0%}" if r.succeeded else "-",
         )
 
-    alerts = Table("state", "kind", "subject", "message", title="Latest alerts")
-    for state, kind, subject, message in _query(
+    alerts = Table(
+        "agency", "kind", "firing", "severity", title="Pages: firing alerts per agency and kind"
+    )
+    # The grouping Grafana pages the duty officers with (dashboards/alerting/pages.py).
+    for agency, kind, severity, count in _query(
         client,
-        f"""
-            SELECT state, kind, subject, message FROM {db}.{V_ALERTS}
-            ORDER BY greatest(opened_at, ifNull(resolved_at, opened_at)) DESC LIMIT 8""",
+        f"SELECT * FROM ({pages.firing_sql(f'{db}.{V_ALERTS}')}) ORDER BY value DESC LIMIT 8",
     ):
-        style = "red" if state == "firing" else "green"
-        alerts.add_row(f"[{style}]{state}[/]", kind, subject, message[:70])
+        style = "red" if severity == "critical" else "yellow"
+        alerts.add_row(agency or "-", kind, f"{count:,.0f}", f"[{style}]{severity}[/]")
     footer = f"running {time.monotonic() - started:,.0f}s - Ctrl-C stops everything cleanly"
     return Group(flow, kpis, alerts, Panel(footer)), offsets
 

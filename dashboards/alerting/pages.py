@@ -25,12 +25,18 @@ _PAGED = (
 )
 _LABELS = "ifNull(agency_code, '') AS agency, kind, severity"
 
-FIRING_SQL = f"""
+
+def firing_sql(view: str = V_ALERTS) -> str:
+    """Firing alerts per agency, kind and severity (`view`: qualified where needed)."""
+    return f"""
     SELECT {_LABELS}, toFloat64(count()) AS value
-    FROM {V_ALERTS}
+    FROM {view}
     WHERE {_PAGED}
     GROUP BY agency, kind, severity
     """
+
+
+FIRING_SQL = firing_sql()
 NEW_SQL = f"""
     SELECT {_LABELS}, toFloat64(countIf(opened_at >= now() - {NEW_WITHIN_S})) AS value
     FROM {V_ALERTS}

@@ -37,8 +37,7 @@ def cashless_share_today(scope: Scope = EVERYWHERE) -> d.Panel:
 def amount_today(scope: Scope = EVERYWHERE) -> d.Panel:
     return d.stat(
         "Phí, lệ phí hôm nay (triệu ₫)",
-        "Fees collected today: sum of succeeded fee and charge payments today, in millions "
-        "of VND.",
+        "Fees collected today: sum of succeeded fee and charge payments today, in millions of VND.",
         f"SELECT sum(amount_vnd) / {d.MILLION} AS amount_million_vnd FROM {V_PAYMENT_DAILY} "
         f"WHERE day = {TODAY} AND {scope.where()}",
         unit=d.LOCALE,
