@@ -1,9 +1,9 @@
 """`cityops demo`: the whole pipeline on the local stack, fed by the simulator, on one screen.
 
 Starts a stream worker and the simulator (the last days backfilled at speed, then live mode,
-sped up) as child processes, then
-shows events flowing per topic, today's KPIs and the latest alerts until Ctrl-C, when it stops
-the children gracefully (SIGTERM: they flush and commit) and prints where their logs are.
+sped up) as child processes, then shows events flowing per topic, today's KPIs and the
+firing alerts per agency and kind until Ctrl-C, when it stops the children gracefully
+(SIGTERM: they flush and commit) and prints where their logs are.
 """
 
 from __future__ import annotations
