@@ -157,7 +157,9 @@ def simulate(
             backlog_days=backlog_days,
             hash_key=settings.hash_key,
         )
-    paced_from = min((e.occurred_at for e in events), default=None)
+    # Pacing starts at the first event of the run (now, for a live one); a backfill lies
+    # before it and so goes out at once, even when the live window drew no event.
+    paced_from = min((e.occurred_at for e in events), default=datetime.now(TZ) if live else None)
     if backfill_days and live:
         from connectors.simulator.backfill import backfill_events
 
@@ -176,7 +178,6 @@ def simulate(
     stop = threading.Event()
     # Live timestamps already run at --speedup; pacing then follows them in real time.
     pace = 1.0 if live else speedup
-    # Backfilled events lie before the anchor, so they go out at once.
     anchor = paced_from if pace else None
     pacer = Pacer(rate=rate, speedup=pace, anchor=anchor, stop=stop)
     sink: Sink

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from datetime import date, datetime
 
@@ -74,3 +75,30 @@ def test_cli_publishes_and_prints_a_summary(settings: Settings) -> None:
     assert {value for records in read.values() for _, value in records} == {
         e.to_json_bytes() for e in expected
     }
+
+
+def test_live_run_sends_the_backfill_first_without_waiting(settings: Settings) -> None:
+    """`make demo`: the last day up to now goes out at once, before the paced live events."""
+    env = {
+        "CITYOPS_KAFKA__NAMESPACE": settings.kafka.namespace,
+        "CITYOPS_KAFKA__CLIENT_ID": settings.kafka.client_id,
+    }
+    started = datetime.now(TZ)
+    result = CliRunner().invoke(
+        app,
+        [
+            *("simulate", "--live", "--speedup", "6000", "--scale", "0.05", "--hours", "0.5"),
+            *("--backfill-days", "1"),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "backfill events" in result.output
+    times = [
+        datetime.fromisoformat(json.loads(value)["occurred_at"])
+        for records in consumed(settings).values()
+        for _, value in records
+    ]
+    past = [t for t in times if t < started]
+    assert past and min(past) < started.replace(hour=0, minute=0, second=0), "yesterday too"
+    assert len(past) < len(times), "then the live events"
