@@ -10,6 +10,7 @@ from cityops.contract import AlertState, Severity
 from cityops.db.tables import REF_AGENCIES, V_ALERTS
 from dashboards import defaults as d
 from dashboards.alert_kinds import KINDS
+from dashboards.alerting.pages import NEW_WITHIN_S
 from dashboards.columns import linked_agency
 from dashboards.sql import EVERYWHERE, Scope
 
@@ -48,7 +49,7 @@ def pages(scope: Scope = EVERYWHERE, *, width: int = 10, height: int = 8) -> d.P
         SELECT {SEVERITY_ORDER} AS level, agency_code, agency, kind, alerts, new_1h, since
         FROM (
             SELECT ifNull(agency_code, '') AS agency_code, kind, any(severity) AS severity,
-                   count() AS alerts, countIf(opened_at >= now() - 3600) AS new_1h,
+                   count() AS alerts, countIf(opened_at >= now() - {NEW_WITHIN_S}) AS new_1h,
                    min(opened_at) AS since
             FROM {V_ALERTS}
             WHERE {FIRING} AND {_agency(scope)}
