@@ -107,8 +107,9 @@ def demo(
     speedup: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 60.0,
     scale: Annotated[float, typer.Option(help="Province size (1.0 = ~2,000 dossiers/day).")] = 1.0,
     backfill_days: Annotated[
-        int, typer.Option(help="Days sent at speed before going live, so the wall opens full.")
-    ] = 2,
+        int,
+        typer.Option(help="Working days sent at speed before going live: the wall opens full."),
+    ] = 1,
     refresh: Annotated[float, typer.Option(help="Screen refresh, seconds.")] = 2.0,
     logs: Annotated[Path, typer.Option(help="Where the children's logs go.")] = Path(".stack/demo"),
 ) -> None:

@@ -1,10 +1,11 @@
 """The days before a live run, generated at once: a demo opens on a real day, not an empty one.
 
 A live run starts now, so for its first minutes nothing is resolved and on-time reads "-".
-Backfilling the last days up to now (sent as fast as the broker takes them, before the live
-events) gives the wall resolutions, on-time rates, overdue dossiers and alerts from the
-first minute. The backfill draws from another seed than the live run, so the two never
-share a dossier id.
+Backfilling from the last working days up to now (sent as fast as the broker takes them,
+before the live events) gives the wall resolutions, on-time rates, overdue dossiers and
+alerts from the first minute. Working days, not calendar days: on a Monday, two calendar
+days back are a weekend with no dossier, and nothing would be overdue yet. The backfill
+draws from another seed than the live run, so the two never share a dossier id.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime, time, timedelta
 from pydantic import SecretStr
 
 from cityops.contract.events import Envelope
-from cityops.timeutil import TZ
+from cityops.timeutil import TZ, is_working_day
 from connectors.simulator.generator import generate
 
 #: Offset of the backfill's seed from the live run's.
@@ -29,10 +30,16 @@ def backfill_events(
     scale: float,
     hash_key: SecretStr | None = None,
 ) -> list[Envelope]:
-    """Events of the `days` local days before today and of today until `now`, in time order."""
+    """Events from the start of the `days`-th working day before today until `now`, in time
+    order (the days between included, weekends and holidays too)."""
     if days <= 0:
         return []
-    start = datetime.combine(now.astimezone(TZ).date() - timedelta(days=days), time(), tzinfo=TZ)
+    first = now.astimezone(TZ).date()
+    for _ in range(days):
+        first -= timedelta(days=1)
+        while not is_working_day(first):
+            first -= timedelta(days=1)
+    start = datetime.combine(first, time(), tzinfo=TZ)
     hours = (now - start).total_seconds() / 3600
     events = generate(
         start=start, hours=hours, seed=seed + SEED_OFFSET, scale=scale, hash_key=hash_key

@@ -123,7 +123,8 @@ def simulate(
     backfill_days: Annotated[
         int,
         typer.Option(
-            min=0, help="With --live: first send the last N days up to now, unpaced (a demo)."
+            min=0,
+            help="With --live: first send the last N working days up to now, unpaced (a demo).",
         ),
     ] = 0,
     mode: Annotated[

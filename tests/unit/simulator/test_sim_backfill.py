@@ -11,11 +11,13 @@ from connectors.simulator.generator import generate
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=TZ)  # a Monday afternoon
 
 
-def test_backfill_covers_the_last_days_until_now_with_resolutions() -> None:
+def test_backfill_covers_the_last_working_days_until_now_with_resolutions() -> None:
     events = backfill_events(days=2, now=NOW, seed=1, scale=0.05)
     assert events and max(e.occurred_at for e in events) <= NOW
     days = {e.occurred_at.astimezone(TZ).date() for e in events}
-    assert NOW.date() in days and min(days) >= NOW.date() - timedelta(days=2)
+    # Monday back two working days: Thursday and Friday, and the weekend between.
+    thursday = NOW.date() - timedelta(days=4)
+    assert NOW.date() in days and min(days) == thursday
     types = {e.event_type for e in events}
     assert {"dossier.received", "dossier.resolved", "payment.succeeded"} <= types
     assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
