@@ -1,9 +1,11 @@
 """What Grafana evaluates itself: whether the pipeline under the wall is alive.
 
-The workers raise every domain alert, but they cannot report that they stopped, fell
-behind or can no longer write: those are judged here, from `v_pipeline_health`, with the
-thresholds of `dashboards/targets.py`. Where silence is the failure (nothing ingested at
-all, no worker reporting) an empty result fires too (`no_data="Alerting"`).
+The workers raise every domain alert, but they cannot report that they stopped or fell
+behind: those are judged here, from `v_pipeline_health`, with the thresholds of
+`dashboards/targets.py`. A stuck sink is the workers' own sample (`sink_health`, judged
+against `streams.sink_stuck_seconds`), paged from here. Where silence is the failure
+(nothing ingested at all, no worker reporting) an empty result fires too
+(`no_data="Alerting"`).
 """
 
 from __future__ import annotations
@@ -82,11 +84,13 @@ RULES: tuple[Rule, ...] = (
         evaluator="gt",
         threshold=0,
         severity=Severity.CRITICAL.value,
-        summary="{{ $labels.topic }}: có sự kiện chờ nhưng không ghi được vào ClickHouse",
+        summary="{{ $labels.topic }}: không ghi được vào ClickHouse "
+        "({{ humanizeDuration $values.B.Value }})",
         description=(
-            "{{ humanize $values.B.Value }} messages of {{ $labels.topic }} are waiting while "
-            "nothing of that topic reached ClickHouse in 5 minutes: the sink is stuck "
-            f"(ClickHouse down, full or refusing a batch). {_OPEN}"
+            "Rows of {{ $labels.topic }} have waited {{ humanizeDuration $values.B.Value }} in "
+            "a worker's sink with no successful write (the workers' own sample, "
+            "streams.sink_stuck_seconds): ClickHouse is down, full or refusing a batch, and "
+            f"the figures stop. See docs/operations.md, 'Poison and stuck sinks'. {_OPEN}"
         ),
         dashboard_uid=pipeline.UID,
         link=LINK,

@@ -1,9 +1,10 @@
 """Pipeline health panels: is the wall fresh, is every source speaking, are workers keeping up.
 
 A figure on the wall is only as good as the pipeline under it, so the wall shows these at
-the top. Freshness, worker silence, lag and a stuck sink are judged from the SQL below by
-the wall's tiles and by Grafana's pipeline rules alike (`dashboards/alerting/pipeline.py`);
-a silent source is the workers' verdict (their `source_silent` alerts), not judged again.
+the top. Freshness, worker silence and lag are judged from the SQL below by the wall's
+tiles and by Grafana's pipeline rules alike (`dashboards/alerting/pipeline.py`); a silent
+source and a stuck sink are the workers' verdicts (their `source_silent` alerts, their
+`sink_health` samples), not judged again.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ LAG_BY_TOPIC_SQL = f"""
     FROM {SOURCES}
     GROUP BY topic
     """
-#: Per source topic: the backlog while nothing of it reached ClickHouse for 5 minutes.
+#: Per source topic: seconds its rows have waited in a sink the workers found stuck (their
+#: `sink_health` samples, judged against `streams.sink_stuck_seconds`); 0 when none is.
 STUCK_BY_TOPIC_SQL = f"""
-    SELECT topic, if(sum(events_5m) = 0, toFloat64(max(ifNull(consumer_lag, 0))), 0.)
-               AS value
+    SELECT topic, toFloat64(if(max(ifNull(sink_stuck, 0)) = 1,
+                               max(ifNull(sink_waiting_seconds, 0)), 0)) AS value
     FROM {SOURCES}
     GROUP BY topic
     """
@@ -99,12 +101,13 @@ def sources() -> d.Panel:
     return d.table(
         "Nguồn dữ liệu",
         "Sources: per source and topic, the last event, events in the last 5 minutes, dead "
-        "letters and the consumer lag.",
+        "letters, the consumer lag and how long rows wait in a stuck sink.",
         f"""
         SELECT source, topic, last_occurred_at, last_ingested_at,
                dateDiff('second', ifNull(last_ingested_at, toDateTime(0)), now())
                    AS silent_for_s,
-               events_5m, deadletters, deadletters_5m, consumer_lag
+               events_5m, deadletters, deadletters_5m, consumer_lag,
+               if(sink_stuck = 1, sink_waiting_seconds, 0) AS stuck_for_s
         FROM {V_PIPELINE_HEALTH}
         ORDER BY silent_for_s DESC
         """,
@@ -127,6 +130,7 @@ def sources() -> d.Panel:
                     (None, "green"), (targets.LAG_WARN, "orange"), (targets.LAG_LIMIT, "red")
                 ),
             ),
+            "stuck_for_s": d.Column("Ghi bị kẹt", d.SECONDS, d.limit_steps(1)),
         },
         width=24,
     )

@@ -239,7 +239,20 @@ def sample_rows(now: datetime) -> dict[t.TableSpec, list[tuple[Any, ...]]]:
             at=now,
         )
     ]
+    sinks = [
+        row(
+            t.SINK_HEALTH,
+            now,
+            worker="w1",
+            sink_table="dossier_events",
+            topic="cityops.dossier.v1",
+            waiting_seconds=300.0,
+            stuck=1,
+            at=now,
+        )
+    ]
     return {
+        t.SINK_HEALTH: sinks,
         t.DOSSIER_STATE: dossiers,
         t.PAYMENT_EVENTS: payments,
         t.PORTAL_EVENTS: portal,
