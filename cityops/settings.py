@@ -155,7 +155,9 @@ class AlertingSettings(BaseModel):
 
     A channel left empty is not provisioned at all (Grafana refuses a receiver without an
     address). Secrets are never rendered into files: a file gets a reference Grafana expands
-    at start, `$__file{<path>}` when `*_file` is set, else `$__env{CITYOPS_ALERTING__...}`.
+    at start, `$__file{<path>}` when `*_path` (a file in Grafana's own filesystem) is set,
+    else `$__env{CITYOPS_ALERTING__...}`. The values themselves are read only by
+    `cityops dashboards provision` (which takes `CITYOPS_..._FILE` like every secret).
     """
 
     #: E-mail addresses (`;`-separated) for warnings; needs Grafana's SMTP (`GF_SMTP_*`).
@@ -164,11 +166,11 @@ class AlertingSettings(BaseModel):
     smtp_host: str = ""
     telegram_chat_id: str = ""
     telegram_bot_token: SecretStr | None = None
-    telegram_bot_token_file: str = ""
+    telegram_bot_token_path: str = ""
     #: A generic webhook (the duty officers' paging system), with an optional bearer token.
     webhook_url: str = ""
     webhook_token: SecretStr | None = None
-    webhook_token_file: str = ""
+    webhook_token_path: str = ""
 
 
 class Settings(BaseSettings):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import SecretStr
+
 from cityops.contract import Severity
 from cityops.settings import AlertingSettings
 from dashboards.defaults import Json
@@ -67,17 +69,17 @@ def file_recipients(settings: AlertingSettings) -> Recipients:
     A channel missing a part Grafana requires (e-mail without SMTP, Telegram without a bot
     token) is left out: Grafana would refuse it and not start.
     """
-    token_set = bool(settings.webhook_token or settings.webhook_token_file)
-    bot_set = bool(settings.telegram_bot_token or settings.telegram_bot_token_file)
+    token_set = bool(settings.webhook_token or settings.webhook_token_path)
+    bot_set = bool(settings.telegram_bot_token or settings.telegram_bot_token_path)
     return Recipients(
         email_to=settings.email_to if settings.smtp_host else "",
         telegram_chat_id=settings.telegram_chat_id if bot_set else "",
         telegram_bot_token=_secret_ref(
-            settings.telegram_bot_token_file, "CITYOPS_ALERTING__TELEGRAM_BOT_TOKEN"
+            settings.telegram_bot_token_path, "CITYOPS_ALERTING__TELEGRAM_BOT_TOKEN"
         ),
         webhook_url=settings.webhook_url,
         webhook_token=(
-            _secret_ref(settings.webhook_token_file, "CITYOPS_ALERTING__WEBHOOK_TOKEN")
+            _secret_ref(settings.webhook_token_path, "CITYOPS_ALERTING__WEBHOOK_TOKEN")
             if token_set
             else ""
         ),
@@ -85,20 +87,18 @@ def file_recipients(settings: AlertingSettings) -> Recipients:
 
 
 def api_recipients(settings: AlertingSettings) -> Recipients:
-    """Channels for the HTTP API: the secrets' values (read from their files if so set)."""
+    """Channels for the HTTP API, with the secrets' values (`CITYOPS_..._FILE` reads them
+    from files at the edge, `cityops.settings.load_settings`)."""
 
-    def value(secret: object, file: str) -> str:
-        if file:
-            with open(file, encoding="utf-8") as handle:
-                return handle.read().strip()
-        return secret.get_secret_value() if secret is not None else ""  # type: ignore[attr-defined]
+    def value(secret: SecretStr | None) -> str:
+        return secret.get_secret_value() if secret is not None else ""
 
     return Recipients(
         email_to=settings.email_to if settings.smtp_host else "",
-        telegram_chat_id=settings.telegram_chat_id,
-        telegram_bot_token=value(settings.telegram_bot_token, settings.telegram_bot_token_file),
+        telegram_chat_id=settings.telegram_chat_id if settings.telegram_bot_token else "",
+        telegram_bot_token=value(settings.telegram_bot_token),
         webhook_url=settings.webhook_url,
-        webhook_token=value(settings.webhook_token, settings.webhook_token_file),
+        webhook_token=value(settings.webhook_token),
     )
 
 

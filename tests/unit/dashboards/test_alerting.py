@@ -19,7 +19,7 @@ CONFIGURED = AlertingSettings(
     email_to="ops@example.org",
     smtp_host="smtp.example.org:587",
     telegram_chat_id="-100123",
-    telegram_bot_token_file="/run/secrets/telegram_bot_token",
+    telegram_bot_token_path="/run/secrets/telegram_bot_token",
     webhook_url="https://duty.example.org/hook",
     webhook_token="not-in-any-file",
 )
@@ -129,7 +129,7 @@ def test_file_provisioning_holds_references_not_secrets() -> None:
     assert all(notify.MESSAGE in s["message"] for s in receivers.values())
     assert [t["name"] for t in document["templates"]] == [notify.TEMPLATE_NAME]
     assert sum(len(g["rules"]) for g in document["groups"]) == len(RULES)
-    api = notify.api_recipients(CONFIGURED.model_copy(update={"telegram_bot_token_file": ""}))
+    api = notify.api_recipients(CONFIGURED.model_copy(update={"telegram_bot_token_path": ""}))
     assert api.webhook_token == "not-in-any-file", "the API path sends the value itself"
 
 

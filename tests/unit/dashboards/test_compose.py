@@ -106,7 +106,7 @@ def test_every_placeholder_in_provisioning_is_set_for_grafana() -> None:
     env = SERVICES["grafana"]["environment"]
     channels = AlertingSettings(
         telegram_chat_id="-1",
-        telegram_bot_token_file="/run/secrets/bot",
+        telegram_bot_token_path="/run/secrets/bot",
         webhook_url="https://x.example",
         webhook_token="t",
     )

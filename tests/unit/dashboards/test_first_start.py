@@ -137,7 +137,7 @@ def test_an_upgrade_over_the_old_folder_still_provisions(old_title: str) -> None
             "CITYOPS_ALERTING__EMAIL_TO": "ops@example.org",
             "CITYOPS_ALERTING__SMTP_HOST": "smtp.example.org:587",
             "CITYOPS_ALERTING__TELEGRAM_CHAT_ID": "-100123",
-            "CITYOPS_ALERTING__TELEGRAM_BOT_TOKEN_FILE": "/run/secrets/bot",
+            "CITYOPS_ALERTING__TELEGRAM_BOT_TOKEN_PATH": "/run/secrets/bot",
         },
         {"CITYOPS_ALERTING__TELEGRAM_CHAT_ID": "-100123"},
     ],
