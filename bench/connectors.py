@@ -15,7 +15,8 @@ import uuid
 
 from cityops import localstack
 from cityops.contract import DEADLETTER, PAYMENT
-from cityops.kafka import delete_topics, ensure_topics, make_producer
+from cityops.kafka import delete_topics, make_producer
+from cityops.kafka_topics import ensure_topics
 from cityops.settings import KafkaSettings, Settings
 from connectors.payment.connector import PaymentConnector
 from connectors.testing.samples import contract_event

@@ -18,7 +18,8 @@ from typing import Any
 from cityops import localstack
 from cityops.db.client import make_client
 from cityops.db.migrate import load_reference, migrate
-from cityops.kafka import delete_topics, ensure_topics, make_admin
+from cityops.kafka import delete_topics, make_admin
+from cityops.kafka_topics import ensure_topics
 from cityops.reference import load_reference as read_reference
 from cityops.settings import Settings
 

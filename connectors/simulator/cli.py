@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cityops import servers
 from cityops.cli.common import ConfigOption, console, setup
 from cityops.timeutil import TZ
 from connectors.simulator.generator import generate
@@ -158,6 +160,10 @@ def simulate(
     pace = 1.0 if live else speedup
     anchor = min((e.occurred_at for e in events), default=None) if pace else None
     pacer = Pacer(rate=rate, speedup=pace, anchor=anchor, stop=stop)
+    if live or speedup or rate:  # a feed that runs for a while: waits for Kafka like a connector
+        servers.await_servers(settings, logging.getLogger("cityops.simulate"), kafka=True)
+    else:
+        servers.require(settings, kafka=True)
     sink: Sink
     if mode == Mode.KAFKA:
         sink = KafkaSink(settings.kafka)

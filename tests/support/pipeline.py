@@ -18,7 +18,7 @@ import pytest
 
 from cityops.db.client import make_client
 from cityops.db.migrate import load_reference, migrate
-from cityops.kafka import ensure_topics
+from cityops.kafka_topics import ensure_topics
 from cityops.reference import load_reference as read_reference
 from cityops.settings import Settings
 

@@ -76,7 +76,7 @@ def test_every_placeholder_in_provisioning_is_set_for_grafana() -> None:
             assert name in env, f"{path} needs {name} in grafana's environment"
 
 
-@pytest.mark.parametrize("service", ["migrate", "worker", "simulator"])
+@pytest.mark.parametrize("service", ["migrate", "kafka-init", "worker", "simulator"])
 def test_pipeline_services_run_cityops_commands(service: str) -> None:
     from typer.main import get_command
 
