@@ -19,9 +19,9 @@ from cityops import localstack
 from cityops.db.client import make_client
 from cityops.db.migrate import load_reference, migrate
 from cityops.kafka import delete_topics, make_admin
-from cityops.kafka_topics import ensure_topics
 from cityops.reference import load_reference as read_reference
 from cityops.settings import Settings
+from streams.topics import init_topics
 
 
 @contextmanager
@@ -36,7 +36,7 @@ def private_settings(label: str) -> Iterator[Settings]:
     client = make_client(settings.clickhouse)
     migrate(client, settings.clickhouse.database)
     load_reference(client, settings.clickhouse.database, read_reference(settings.reference_dir))
-    ensure_topics(settings.kafka)
+    init_topics(settings)  # what `cityops kafka init` does
     try:
         yield settings
     finally:

@@ -16,7 +16,7 @@ import faust
 from mode.utils.times import want_seconds
 
 from cityops.contract import ALL_TOPICS
-from cityops.kafka_topics import TopicPlan, base_configs, contract_plan
+from cityops.kafka_topics import Applied, TopicPlan, apply_plans, base_configs, contract_plan
 from cityops.settings import Settings
 from streams.context import Context
 
@@ -26,6 +26,13 @@ def build(settings: Settings) -> Context:
     from streams.app import create_app
 
     return create_app(settings, sink=None)
+
+
+def init_topics(settings: Settings) -> tuple[list[TopicPlan], Applied]:
+    """What `cityops kafka init` does (also the demo, test fixtures and benchmarks): create
+    every topic of the project that is missing, check the others."""
+    plans = project_plans(settings)
+    return plans, apply_plans(settings.kafka, plans)
 
 
 def project_plans(settings: Settings) -> list[TopicPlan]:

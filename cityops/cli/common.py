@@ -71,8 +71,11 @@ def setup(config: Path | None) -> Settings:
     if settings.log_json:
         handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
-    else:
+    elif console.is_terminal:
         handler = RichHandler(console=console, show_path=False, rich_tracebacks=True)
+    else:  # a log file or a supervisor: one record, one line (rich wraps at 80 columns)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
     for noisy in ("kafka", "aiokafka", "faust", "mode", "clickhouse_driver"):

@@ -111,9 +111,8 @@ def demo(
     from cityops.db.client import make_client
     from cityops.db.migrate import load_reference, migrate
     from cityops.kafka import make_consumer
-    from cityops.kafka_topics import apply_plans
     from cityops.reference import load_reference as read_reference
-    from streams.topics import project_plans
+    from streams.topics import init_topics
 
     ensure_local_secrets()  # before the settings, so the demo's processes share one key
     settings = setup(config)
@@ -121,7 +120,7 @@ def demo(
     client = make_client(settings.clickhouse)
     migrate(client, settings.clickhouse.database)
     load_reference(client, settings.clickhouse.database, read_reference(settings.reference_dir))
-    apply_plans(settings.kafka, project_plans(settings))  # what `cityops kafka init` does
+    init_topics(settings)
     logs.mkdir(parents=True, exist_ok=True)
     base = [sys.executable, "-m", "cityops.cli.main"]
     if config:

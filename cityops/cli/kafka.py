@@ -6,7 +6,6 @@ import typer
 
 from cityops import servers
 from cityops.cli.common import ConfigOption, setup
-from cityops.kafka_topics import apply_plans
 
 app = typer.Typer(help="Kafka topics: create and check them from settings.", no_args_is_help=True)
 
@@ -22,12 +21,11 @@ def init(config: ConfigOption = None) -> None:
     Run it at setup, next to `cityops db migrate`: the broker does not create topics on
     first use (auto.create.topics.enable=false), and workers wait until these exist.
     """
-    from streams.topics import project_plans
+    from streams.topics import init_topics
 
     settings = setup(config)
     servers.require(settings, kafka=True)
-    plans = project_plans(settings)
-    applied = apply_plans(settings.kafka, plans)
+    plans, applied = init_topics(settings)
     for name in applied.created:
         typer.echo(f"created {name}")
     typer.echo(
