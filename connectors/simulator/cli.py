@@ -138,6 +138,10 @@ def simulate(
         # A change feed is ordered by change time: a back-dated record lands behind the
         # poller's cursor and is never read. Shuffling is for the kafka mode.
         raise typer.BadParameter("--shuffle needs --mode kafka (a change feed cannot reorder)")
+    if live or speedup or rate:  # a feed that runs for a while: waits for Kafka like a connector
+        servers.await_servers(settings, logging.getLogger("cityops.simulate"), kafka=True)
+    else:
+        servers.require(settings, kafka=True)
     the_day: date = day.date() if day else datetime.now(TZ).date()
     with console.status("generating events"):
         events = generate(
@@ -160,10 +164,6 @@ def simulate(
     pace = 1.0 if live else speedup
     anchor = min((e.occurred_at for e in events), default=None) if pace else None
     pacer = Pacer(rate=rate, speedup=pace, anchor=anchor, stop=stop)
-    if live or speedup or rate:  # a feed that runs for a while: waits for Kafka like a connector
-        servers.await_servers(settings, logging.getLogger("cityops.simulate"), kafka=True)
-    else:
-        servers.require(settings, kafka=True)
     sink: Sink
     if mode == Mode.KAFKA:
         sink = KafkaSink(settings.kafka)

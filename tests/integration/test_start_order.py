@@ -53,8 +53,9 @@ def port_of(address: str) -> int:
         (["db", "migrate"], "ClickHouse"),
         (["kafka", "init"], "Kafka"),
         (["connectors", "import", "payment", "{file}", "--source", "bank-a"], "Kafka"),
+        (["simulate", "--day", "2025-03-12", "--limit", "5"], "Kafka"),
     ],
-    ids=["kpi", "db-migrate", "kafka-init", "connectors-import"],
+    ids=["kpi", "db-migrate", "kafka-init", "connectors-import", "simulate"],
 )
 def test_one_shot_command_with_its_server_down_says_so_in_one_line(
     settings: Settings, tmp_path: Path, command: list[str], server: str
@@ -76,11 +77,14 @@ def test_one_shot_command_with_its_server_down_says_so_in_one_line(
     assert f"{server} is not reachable at {address}" in lines[0]
     assert "make stack-up" in lines[0]
 
+
+def test_debug_shows_the_traceback_instead(settings: Settings) -> None:
+    env = worker_env(elsewhere(settings))
     debug = subprocess.run(
-        [*CLI, "--debug", *args], env=env, capture_output=True, text=True, timeout=120
+        [*CLI, "--debug", "kpi"], env=env, capture_output=True, text=True, timeout=120
     )
     assert debug.returncode == 1
-    assert "Traceback" in debug.stderr
+    assert "Traceback" in debug.stderr and "ServerDown" in debug.stderr
 
 
 def test_worker_started_before_everything_waits_then_processes_within_seconds(
