@@ -10,6 +10,7 @@ would be spread over other partitions than the worker state that belongs to them
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -81,6 +82,7 @@ def apply_plans(kafka: KafkaSettings, plans: Sequence[TopicPlan]) -> Applied:
         for plan in plans:
             if plan.name not in existing:
                 _create(admin, plan, applied)
+        _await_leaders(admin, applied.created)
         return applied
     finally:
         admin.close()
@@ -149,6 +151,25 @@ def _mismatches(admin: KafkaAdminClient, plans: Sequence[TopicPlan]) -> list[str
             + " - reassign the partitions, or set the factor they have"
         )
     return problems
+
+
+def _await_leaders(admin: KafkaAdminClient, names: Sequence[str], timeout: float = 15) -> None:
+    """Return once every partition of `names` has a leader: a producer that sends right after
+    creation otherwise logs "not found in cluster metadata" errors while the broker catches up.
+    """
+    deadline = time.monotonic() + timeout
+    pending = list(names)
+    while pending and time.monotonic() < deadline:
+        described = admin.describe_topics(pending)
+        pending = [
+            d["name"]
+            for d in described
+            if d["error_code"]
+            or not d["partitions"]
+            or any(p["leader_id"] < 0 for p in d["partitions"])
+        ]
+        if pending:
+            time.sleep(0.1)
 
 
 def _create(admin: KafkaAdminClient, plan: TopicPlan, applied: Applied) -> None:
