@@ -71,7 +71,11 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
-        down = servers.explain(exc, loaded_settings())
+        try:
+            settings = loaded_settings()
+        except Exception:  # settings that do not load: the original failure says more
+            raise exc from None
+        down = servers.explain(exc, settings)
         if down is None:
             raise
         _fail(down, exc)

@@ -30,19 +30,22 @@ from tests.conftest import REPO_ROOT
 from tests.support.pipeline import Worker, free_port, wait_until, worker_env
 
 CLI = [sys.executable, "-m", "cityops.cli.main"]
-#: The second stack's ports, from the range kept for extra servers (see docs/operations.md).
-PORTS = {
-    "CITYOPS_KAFKA_PORT": "19110",
-    "CITYOPS_KAFKA_CONTROLLER_PORT": "19111",
-    "CITYOPS_CH_TCP_PORT": "19112",
-    "CITYOPS_CH_HTTP_PORT": "19113",
-}
 
 
 @pytest.fixture
 def second_stack(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The environment of a stack that is not started yet; stopped and removed afterwards."""
-    env = {**os.environ, **PORTS, "CITYOPS_STACK_DIR": str(tmp_path / "stack")}
+    """The environment of a stack that is not started yet (ports where nothing listens);
+    stopped afterwards."""
+    ports = {
+        name: str(free_port())
+        for name in (
+            "CITYOPS_KAFKA_PORT",
+            "CITYOPS_KAFKA_CONTROLLER_PORT",
+            "CITYOPS_CH_TCP_PORT",
+            "CITYOPS_CH_HTTP_PORT",
+        )
+    }
+    env = {**os.environ, **ports, "CITYOPS_STACK_DIR": str(tmp_path / "stack")}
     yield env
     subprocess.run([str(REPO_ROOT / "deploy/local/stack.sh"), "down"], env=env, timeout=120)
 
@@ -51,8 +54,8 @@ def test_worker_and_receiver_started_before_the_servers_exist(
     settings: Settings, second_stack: dict[str, str], tmp_path: Path
 ) -> None:
     late = settings.model_copy(deep=True)
-    late.kafka.bootstrap_servers = f"127.0.0.1:{PORTS['CITYOPS_KAFKA_PORT']}"
-    late.clickhouse.port = int(PORTS["CITYOPS_CH_TCP_PORT"])
+    late.kafka.bootstrap_servers = f"127.0.0.1:{second_stack['CITYOPS_KAFKA_PORT']}"
+    late.clickhouse.port = int(second_stack["CITYOPS_CH_TCP_PORT"])
     kafka_down = f"Kafka is not reachable at {late.kafka.bootstrap_servers}"
     clickhouse_down = f"ClickHouse is not reachable at 127.0.0.1:{late.clickhouse.port}"
 
