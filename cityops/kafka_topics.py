@@ -74,10 +74,7 @@ def apply_plans(kafka: KafkaSettings, plans: Sequence[TopicPlan]) -> Applied:
     """
     admin = make_admin(kafka)
     try:
-        existing = set(admin.list_topics())
-        problems = _mismatches(admin, [p for p in plans if p.name in existing])
-        if problems:
-            raise TopicMismatch("; ".join(problems))
+        existing = _check_existing(admin, plans)
         applied = Applied(checked=[p.name for p in plans if p.name in existing])
         for plan in plans:
             if plan.name not in existing:
@@ -86,6 +83,25 @@ def apply_plans(kafka: KafkaSettings, plans: Sequence[TopicPlan]) -> Applied:
         return applied
     finally:
         admin.close()
+
+
+def check_plans(kafka: KafkaSettings, plans: Sequence[TopicPlan]) -> None:
+    """Raise `TopicMismatch` if a planned topic exists with other partitions or replication
+    factor (what a worker checks before it subscribes); creates nothing."""
+    admin = make_admin(kafka)
+    try:
+        _check_existing(admin, plans)
+    finally:
+        admin.close()
+
+
+def _check_existing(admin: KafkaAdminClient, plans: Sequence[TopicPlan]) -> set[str]:
+    """The names that exist, after checking them against their plans."""
+    existing = set(admin.list_topics())
+    problems = _mismatches(admin, [p for p in plans if p.name in existing])
+    if problems:
+        raise TopicMismatch("; ".join(problems))
+    return existing
 
 
 def ensure_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[str]:

@@ -30,9 +30,10 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
     import faust
     import mode.loop
 
+    from cityops.kafka_topics import check_plans
     from streams.app import create_app
     from streams.sink.clickhouse import ClickHouseSink
-    from streams.topics import subscribed_topics
+    from streams.topics import plans_of, subscribed_topics
 
     settings = setup(config)
     mode.loop.use(settings.streams.event_loop)
@@ -43,6 +44,7 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
     )
     ctx = create_app(settings, sink, web_port=web_port)
     wait_for_dependencies(settings, subscribed_topics(ctx))
+    check_plans(settings.kafka, plans_of(ctx))  # a mismatch: one line, exit 1
     log.info(
         "worker %s starting: app %s, broker %s, ClickHouse %s/%s, http://127.0.0.1:%d/metrics",
         os.getpid(),

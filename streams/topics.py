@@ -37,8 +37,13 @@ def init_topics(settings: Settings) -> tuple[list[TopicPlan], Applied]:
 
 def project_plans(settings: Settings) -> list[TopicPlan]:
     """Every topic of the project: the contract's, then the workers' internal ones."""
-    contract = [contract_plan(spec, settings.kafka) for spec in ALL_TOPICS]
-    return contract + internal_plans(build(settings))
+    return plans_of(build(settings))
+
+
+def plans_of(ctx: Context) -> list[TopicPlan]:
+    """Every topic of the project, from a worker's app already built."""
+    contract = [contract_plan(spec, ctx.settings.kafka) for spec in ALL_TOPICS]
+    return contract + internal_plans(ctx)
 
 
 def internal_plans(ctx: Context) -> list[TopicPlan]:

@@ -95,3 +95,12 @@ def test_the_broker_does_not_create_topics_on_first_use(settings: Settings) -> N
     finally:
         producer.close()
     assert typo not in described(settings)
+
+
+def test_worker_refuses_topics_that_differ_from_its_settings(start_worker) -> None:  # type: ignore[no-untyped-def]
+    worker = start_worker(CITYOPS_KAFKA__PARTITIONS="4")  # the topics were created with 6
+    assert worker.process is not None
+    assert worker.process.wait(120) == 1, worker.log_tail()
+    log = worker.log_path.read_text()
+    assert "partition count differs from settings (kafka.partitions)" in log
+    assert "has 6, wants 4" in log and "Traceback" not in log
