@@ -53,6 +53,9 @@ def start_worker(settings: Settings, log: Path, **env: str) -> subprocess.Popen[
     variables.update(
         {
             "CITYOPS_KAFKA__NAMESPACE": settings.kafka.namespace,
+            # This checkout's stack (cityops.localstack), not whatever listens on the defaults.
+            "CITYOPS_KAFKA__BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+            "CITYOPS_CLICKHOUSE__PORT": str(settings.clickhouse.port),
             "CITYOPS_CLICKHOUSE__DATABASE": settings.clickhouse.database,
             "CITYOPS_STATE_DIR": str(settings.state_dir),
             "CITYOPS_LOG_LEVEL": "WARNING",
