@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from cityops.settings import ClickHouseSettings, KafkaSettings, Settings
 
-#: How an operator fixes each server being down, after "start it with `make stack-up` or".
+#: The fix each server's line names: the local stack, or the setting that points elsewhere.
 KAFKA_FIX = "start it with `make stack-up` or set CITYOPS_KAFKA__BOOTSTRAP_SERVERS"
 CLICKHOUSE_FIX = (
     "start it with `make stack-up` or set CITYOPS_CLICKHOUSE__HOST / CITYOPS_CLICKHOUSE__PORT"
