@@ -57,6 +57,9 @@ schemas: setup ## Regenerate the contract's JSON Schema files
 db-migrate: stack-up ## Create/upgrade the ClickHouse schema and load reference data
 	$(CITYOPS) db migrate
 
+kafka-init: stack-up ## Create/check every Kafka topic from settings (the broker does not auto-create)
+	$(CITYOPS) kafka init
+
 dashboards: setup ## Render Grafana dashboards + provisioning into deploy/compose/grafana
 	$(CITYOPS) dashboards render
 
@@ -67,4 +70,4 @@ new-connector: setup ## Scaffold a connector package: make new-connector NAME=ho
 bench-connectors: stack-up ## Events/s of one connector vs plain kafka-python, same events
 	$(PY) -m bench.connectors
 
-.PHONY: bench db-migrate demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards new-connector bench-connectors
+.PHONY: bench db-migrate kafka-init demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards new-connector bench-connectors

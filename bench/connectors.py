@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import time
 import uuid
+from dataclasses import replace
 
 from cityops import localstack
 from cityops.contract import DEADLETTER, PAYMENT
-from cityops.kafka import delete_topics, ensure_topics, make_producer
+from cityops.kafka import delete_topics, make_producer
+from cityops.kafka_topics import apply_plans, contract_plan, ensure_topics
 from cityops.settings import KafkaSettings, Settings
 from connectors.payment.connector import PaymentConnector
 from connectors.testing.samples import contract_event
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     kafka = settings.kafka
     ensure_topics(kafka, [PAYMENT, DEADLETTER])
     plain_topic = f"{namespace}.plain"
+    # The broker does not auto-create topics: the baseline's is the payment topic's twin.
+    apply_plans(kafka, [replace(contract_plan(PAYMENT, kafka), name=plain_topic)])
     try:
         events = build_events(args.events)
         plain_kafka(kafka, plain_topic, events[: min(2000, len(events))])  # warm up metadata

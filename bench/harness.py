@@ -18,9 +18,10 @@ from typing import Any
 from cityops import localstack
 from cityops.db.client import make_client
 from cityops.db.migrate import load_reference, migrate
-from cityops.kafka import delete_topics, ensure_topics, make_admin
+from cityops.kafka import delete_topics, make_admin
 from cityops.reference import load_reference as read_reference
 from cityops.settings import Settings
+from streams.topics import init_topics
 
 
 @contextmanager
@@ -35,7 +36,7 @@ def private_settings(label: str) -> Iterator[Settings]:
     client = make_client(settings.clickhouse)
     migrate(client, settings.clickhouse.database)
     load_reference(client, settings.clickhouse.database, read_reference(settings.reference_dir))
-    ensure_topics(settings.kafka)
+    init_topics(settings)  # what `cityops kafka init` does
     try:
         yield settings
     finally:
@@ -52,6 +53,9 @@ def start_worker(settings: Settings, log: Path, **env: str) -> subprocess.Popen[
     variables.update(
         {
             "CITYOPS_KAFKA__NAMESPACE": settings.kafka.namespace,
+            # This checkout's stack (cityops.localstack), not whatever listens on the defaults.
+            "CITYOPS_KAFKA__BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+            "CITYOPS_CLICKHOUSE__PORT": str(settings.clickhouse.port),
             "CITYOPS_CLICKHOUSE__DATABASE": settings.clickhouse.database,
             "CITYOPS_STATE_DIR": str(settings.state_dir),
             "CITYOPS_LOG_LEVEL": "WARNING",

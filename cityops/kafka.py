@@ -1,5 +1,6 @@
 """kafka-python clients configured the one way cityops uses them.
 
+Topics are created and checked by `cityops.kafka_topics` (`cityops kafka init`), not here.
 Producers are durable by default (`acks=all`, idempotence, bounded retries, lz4): a record
 acknowledged here survives a broker restart and is written once per send.
 """
@@ -11,10 +12,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError
+from kafka.errors import UnknownTopicOrPartitionError
 
-from cityops.contract.topics import ALL_TOPICS, TopicSpec
 from cityops.settings import KafkaSettings
 
 
@@ -48,30 +47,6 @@ def make_consumer(settings: KafkaSettings, *topics: str, **overrides: Any) -> Ka
 
 def make_admin(settings: KafkaSettings) -> KafkaAdminClient:
     return KafkaAdminClient(**settings.client_kwargs(), request_timeout_ms=15_000)
-
-
-def ensure_topics(settings: KafkaSettings, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[str]:
-    """Create the contract's topics that do not exist yet; returns the names that were created."""
-    admin = make_admin(settings)
-    try:
-        existing = set(admin.list_topics())
-        wanted = []
-        for spec in specs:
-            name = spec.name(settings.namespace)
-            if name in existing:
-                continue
-            configs = {"cleanup.policy": "compact"} if spec.compacted else {}
-            wanted.append(NewTopic(name, spec.partitions, 1, topic_configs=configs))
-        created = []
-        for topic in wanted:
-            try:
-                admin.create_topics([topic])
-                created.append(topic.name)
-            except TopicAlreadyExistsError:
-                pass
-        return created
-    finally:
-        admin.close()
 
 
 def delete_topics(settings: KafkaSettings, names: Iterable[str]) -> None:

@@ -44,6 +44,24 @@ class KafkaSettings(BaseModel):
     client_id: str = "cityops"
     #: Prefix for every topic name; empty in production, unique per test session.
     namespace: str = ""
+    #: Partitions of the keyed source topics and of the workers' state changelogs (they must
+    #: match: a key's state lives on its record's partition). The most workers that share the
+    #: load; a topic's count cannot be lowered later, only raised with a re-keying.
+    partitions: int = Field(6, ge=1)
+    #: Copies of every topic `cityops kafka init` creates; 1 fits the local single broker,
+    #: production wants 3 (it needs that many brokers).
+    replication_factor: int = Field(1, ge=1)
+    #: `min.insync.replicas` of those topics: with `acks=all`, how many copies a write needs.
+    min_insync_replicas: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _insync_fits(self) -> KafkaSettings:
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(
+                f"min_insync_replicas ({self.min_insync_replicas}) exceeds "
+                f"replication_factor ({self.replication_factor}): no write could succeed"
+            )
+        return self
 
     def client_kwargs(self) -> dict[str, Any]:
         """Connection arguments accepted by kafka-python clients."""

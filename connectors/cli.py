@@ -7,6 +7,7 @@ name. Secrets there are SecretStr: they never show in logs or summaries.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from cityops import servers
 from cityops.cli.common import ConfigOption, console, refuse_to_start, setup
 from cityops.secretcheck import InsecureSettings
 from cityops.settings import CONFIG_ENV
@@ -54,8 +56,14 @@ def _connector_config(config_file: Path | None, name: str, source: str | None) -
     return values
 
 
-def _build(name: str, config: Path | None, source: str | None) -> Connector:
+def _build(name: str, config: Path | None, source: str | None, *, wait: bool) -> Connector:
+    """The connector, once Kafka answers: a long-running one (`wait`) waits for it, a one-shot
+    command fails at once (one line, see cityops.servers)."""
     settings = setup(config)
+    if wait:
+        servers.await_servers(settings, logging.getLogger("cityops.connectors"), kafka=True)
+    else:
+        servers.require(settings, kafka=True)
     try:
         cls = registry.get(name)
     except registry.UnknownConnector as exc:
@@ -91,7 +99,7 @@ def run(
     source: SourceOption = None,
 ) -> None:
     """Run a connector until SIGTERM/SIGINT; in-flight events are flushed before it exits."""
-    connector = _build(name, config, source)
+    connector = _build(name, config, source, wait=True)
     try:
         connector.start()
     finally:
@@ -116,7 +124,7 @@ def import_file(
     """Backfill from a file: each row is validated and published, bad rows dead-lettered."""
     from connectors.adapters.file import import_file as run_import
 
-    connector = _build(name, config, source)
+    connector = _build(name, config, source, wait=False)
     try:
         summary = run_import(connector, file, resume=resume, console=console)
     except ValueError as exc:

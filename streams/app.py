@@ -37,8 +37,11 @@ def create_app(settings: Settings, sink: Any, *, web_port: int | None = None) ->
         broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
         store="memory://",
         processing_guarantee="at_least_once",
-        topic_partitions=6,
-        topic_replication_factor=1,
+        # Changelogs get the source topics' count (state follows its records' partitions).
+        topic_partitions=kafka.partitions,
+        topic_replication_factor=kafka.replication_factor,
+        # No processor runs on the leader only: no `__assignor-__leader` topic to create.
+        topic_disable_leader=True,
         table_standby_replicas=0,
         consumer_auto_offset_reset="earliest",
         # A worker that dies (SIGKILL, lost host) hands its partitions over in ~15 s, not 60.

@@ -15,7 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cityops import servers
 from cityops.cli.common import ConfigOption, setup
+from cityops.settings import Settings
 from cityops.timeutil import local_day
 
 log = logging.getLogger("cityops.worker")
@@ -28,8 +30,10 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
     import faust
     import mode.loop
 
+    from cityops.kafka_topics import check_plans
     from streams.app import create_app
     from streams.sink.clickhouse import ClickHouseSink
+    from streams.topics import plans_of, subscribed_topics
 
     settings = setup(config)
     mode.loop.use(settings.streams.event_loop)
@@ -39,6 +43,8 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
         max_age=settings.streams.batch_max_seconds,
     )
     ctx = create_app(settings, sink, web_port=web_port)
+    wait_for_dependencies(settings, subscribed_topics(ctx))
+    check_plans(settings.kafka, plans_of(ctx))  # a mismatch: one line, exit 1
     log.info(
         "worker %s starting: app %s, broker %s, ClickHouse %s/%s, http://127.0.0.1:%d/metrics",
         os.getpid(),
@@ -58,6 +64,38 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
         worker.execute_from_commandline()
     finally:
         sink.close()
+
+
+def wait_for_dependencies(settings: Settings, topics: list[str]) -> None:
+    """Any start order: before its Faust app starts, a worker waits (one line each, then
+    quiet) for Kafka, ClickHouse, the schema (`cityops db migrate`) and the topics it reads
+    (`cityops kafka init`, polled every second so it subscribes within seconds of it).
+
+    Started without these, Faust would give up on Kafka, write into missing tables, or
+    subscribe to nothing until a metadata refresh minutes later.
+    """
+    from cityops.db.client import make_client
+    from cityops.db.migrate import SchemaPending, pending_versions
+    from cityops.kafka_topics import check_topics
+
+    def schema() -> None:
+        with servers.reported(settings):
+            client = make_client(settings.clickhouse)
+            try:
+                pending = pending_versions(client, settings.clickhouse.database)
+            finally:
+                client.disconnect()
+        if pending:
+            address = f"{settings.clickhouse.host}:{settings.clickhouse.port}"
+            raise SchemaPending(settings.clickhouse.database, address, pending)
+
+    def topics_exist() -> None:
+        with servers.reported(settings):
+            check_topics(settings.kafka, topics)
+
+    servers.await_servers(settings, log, kafka=True, clickhouse=True)
+    servers.wait_until_up(schema, log)
+    servers.wait_until_up(topics_exist, log, first_delay=1.0, max_delay=1.0)
 
 
 def worker(
@@ -112,6 +150,7 @@ def kpi(
     from cityops.db.client import make_client
 
     settings = setup(config)
+    servers.require(settings, clickhouse=True)
     target = day or local_day(datetime.now(UTC)).isoformat()
     rows = agency_day.fetch(make_client(settings.clickhouse), settings.clickhouse.database, target)
     table = Table(title=f"cityops KPIs, {target} (Asia/Ho_Chi_Minh)")

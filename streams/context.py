@@ -65,7 +65,7 @@ class Context:
                 name,
                 key_serializer="raw",
                 value_serializer="raw",
-                partitions=spec.partitions,
+                partitions=spec.partition_count(self.settings.kafka.partitions),
                 internal=False,
             )
         return self.topics[name]

@@ -7,6 +7,7 @@ tests start clean and do not depend on each other's order.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -48,6 +49,12 @@ def stack() -> None:
         )
     if result.returncode != 0:
         pytest.fail(f"stack did not start:\n{log.read_text()}")
+    # Commands the tests run (CliRunner or child processes) read their servers from the
+    # environment: point them at this checkout's stack too, not at the default ports.
+    os.environ.setdefault(
+        "CITYOPS_KAFKA__BOOTSTRAP_SERVERS", localstack.kafka_settings().bootstrap_servers
+    )
+    os.environ.setdefault("CITYOPS_CLICKHOUSE__PORT", str(localstack.clickhouse_port()))
 
 
 @pytest.fixture

@@ -18,6 +18,10 @@ from cityops.settings import Settings, load_settings
 
 console = Console(stderr=True)
 
+#: The settings the running command loaded: the entry point names their addresses when a
+#: server turns out to be down (cityops/cli/main.py).
+_loaded: list[Settings] = []
+
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -61,15 +65,24 @@ def setup(config: Path | None) -> Settings:
     except InsecureSettings as exc:
         refuse_to_start(exc)
     bounds.configure(settings.contract.window())
+    _loaded[:] = [settings]
     root = logging.getLogger()
     root.handlers.clear()
     if settings.log_json:
         handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
-    else:
+    elif console.is_terminal:
         handler = RichHandler(console=console, show_path=False, rich_tracebacks=True)
+    else:  # a log file or a supervisor: one record, one line (rich wraps at 80 columns)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
     for noisy in ("kafka", "aiokafka", "faust", "mode", "clickhouse_driver"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     return settings
+
+
+def loaded_settings() -> Settings:
+    """The settings `setup` loaded, or the defaults and environment if it did not run."""
+    return _loaded[0] if _loaded else load_settings()

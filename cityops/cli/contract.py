@@ -17,12 +17,13 @@ app = typer.Typer(help="Show the contract's topics and export its JSON Schemas."
 
 @app.command()
 def topics(namespace: str = typer.Option("", help="Topic namespace prefix.")) -> None:
-    """List the contract's topics with their keys and partitions."""
+    """List the contract's topics with their keys and partitions (`kafka.partitions`: set by
+    the deployment, see `cityops kafka init`)."""
     table = Table("topic", "key", "partitions", "model")
     for spec in ALL_TOPICS:
         model = spec.model.__name__ if spec.model else "DeadLetter"
         key = spec.model.key_field if spec.model else "source"
-        table.add_row(spec.name(namespace), key, str(spec.partitions), model)
+        table.add_row(spec.name(namespace), key, str(spec.partitions or "kafka.partitions"), model)
     Console().print(table)
 
 

@@ -21,6 +21,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
+from cityops import servers
 from cityops.cli.common import ConfigOption, console, setup
 from cityops.cli.stack import ensure_local_secrets
 from cityops.contract import ALL_TOPICS
@@ -120,15 +121,17 @@ def demo(
     """
     from cityops.db.client import make_client
     from cityops.db.migrate import load_reference, migrate
-    from cityops.kafka import ensure_topics, make_consumer
+    from cityops.kafka import make_consumer
     from cityops.reference import load_reference as read_reference
+    from streams.topics import init_topics
 
     ensure_local_secrets()  # before the settings, so the demo's processes share one key
     settings = setup(config)
+    servers.require(settings, kafka=True, clickhouse=True)
     client = make_client(settings.clickhouse)
     migrate(client, settings.clickhouse.database)
     load_reference(client, settings.clickhouse.database, read_reference(settings.reference_dir))
-    ensure_topics(settings.kafka)
+    init_topics(settings)
     logs.mkdir(parents=True, exist_ok=True)
     base = [sys.executable, "-m", "cityops.cli.main"]
     if config:

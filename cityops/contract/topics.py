@@ -23,12 +23,18 @@ class TopicSpec:
 
     base: str
     model: type[Envelope] | None
-    partitions: int = 6
+    #: None: the deployment's `kafka.partitions` (keyed topics that scale out with workers);
+    #: a number where the count is part of the design.
+    partitions: int | None = None
     #: Compacted topics keep the latest value per key (alerts: the latest state wins).
     compacted: bool = False
 
     def name(self, namespace: str = "") -> str:
         return f"{namespace}.{self.base}" if namespace else self.base
+
+    def partition_count(self, default: int) -> int:
+        """Its partitions, given the deployment's `kafka.partitions`."""
+        return self.partitions if self.partitions is not None else default
 
 
 DOSSIER = TopicSpec("cityops.dossier.v1", DossierEvent)

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cityops import servers
 from cityops.cli.common import ConfigOption, setup
 from cityops.db import migrate as migrations
 from cityops.db.client import make_client
@@ -24,6 +25,7 @@ def migrate(
 ) -> None:
     """Create the database if needed, apply pending migrations, then load reference data."""
     settings = setup(config)
+    servers.require(settings, clickhouse=True)
     database = settings.clickhouse.database
     client = make_client(settings.clickhouse)
     try:
@@ -49,6 +51,7 @@ def migrate(
 def status(config: ConfigOption = None) -> None:
     """List migrations, applied or pending; exit 1 if any is pending or was edited."""
     settings = setup(config)
+    servers.require(settings, clickhouse=True)
     database = settings.clickhouse.database
     client = make_client(settings.clickhouse)
     try:
@@ -74,6 +77,7 @@ def status(config: ConfigOption = None) -> None:
 def load_reference_command(config: ConfigOption = None) -> None:
     """Replace ref_agencies, ref_areas and ref_procedures with the CSVs of reference_dir."""
     settings = setup(config)
+    servers.require(settings, clickhouse=True)
     client = make_client(settings.clickhouse)
     try:
         counts = migrations.load_reference(

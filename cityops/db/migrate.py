@@ -27,6 +27,7 @@ from cityops.db.tables import (
     template_names,
 )
 from cityops.reference import ReferenceData
+from cityops.servers import NotReady
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,27 @@ def status(
     _ensure_bookkeeping(client, database)
     done = applied(client, database)
     return [(m, done.get(m.version)) for m in known]
+
+
+class SchemaPending(NotReady):
+    def __init__(self, database: str, address: str, pending: list[int]) -> None:
+        versions = ", ".join(f"{v:03d}" for v in pending)
+        super().__init__(
+            f"the ClickHouse schema of {database} at {address} lacks migrations {versions} "
+            "- run `cityops db migrate`"
+        )
+        self.subject = f"ClickHouse schema of {database}"
+
+
+def pending_versions(client: SqlClient, database: str) -> list[int]:
+    """Versions of the known migrations not applied yet; read-only (a worker's account may
+    not create anything), so a database without bookkeeping has every version pending."""
+    found = client.execute(
+        "SELECT count() FROM system.tables WHERE database = %(db)s AND name = %(table)s",
+        {"db": database, "table": SCHEMA_MIGRATIONS},
+    )[0][0]
+    done = applied(client, database) if found else {}
+    return [m.version for m in discover() if m.version not in done]
 
 
 def migrate(

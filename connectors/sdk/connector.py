@@ -25,7 +25,7 @@ from kafka.producer.future import FutureRecordMetadata
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cityops.contract import DEADLETTER, ApplicantType, Envelope, TopicSpec
-from cityops.kafka import ensure_topics
+from cityops.kafka_topics import ensure_topics
 from cityops.privacy import CONTRACT_FIELDS, applicant_ref, mask_event, redact_document, safe_reason
 from cityops.secretcheck import refuse_weak_secrets
 from cityops.settings import PRODUCTION, Settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cityops import servers
 from cityops.cli.common import ConfigOption, console, setup
 from cityops.timeutil import TZ
 from connectors.simulator.generator import generate
@@ -143,6 +145,10 @@ def simulate(
         # A change feed is ordered by change time: a back-dated record lands behind the
         # poller's cursor and is never read. Shuffling is for the kafka mode.
         raise typer.BadParameter("--shuffle needs --mode kafka (a change feed cannot reorder)")
+    if live or speedup or rate:  # a feed that runs for a while: waits for Kafka like a connector
+        servers.await_servers(settings, logging.getLogger("cityops.simulate"), kafka=True)
+    else:
+        servers.require(settings, kafka=True)
     the_day: date = day.date() if day else datetime.now(TZ).date()
     with console.status("generating events"):
         events = generate(

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from cityops.contract import BY_FAMILY, DEADLETTER, SOURCE_TOPICS, Envelope
-from cityops.kafka import ensure_topics, make_producer
+from cityops.kafka import make_producer
+from cityops.kafka_topics import ensure_topics
 from cityops.settings import KafkaSettings
 from connectors.sdk.publisher import Publisher, PublishError
 from connectors.simulator.pacing import Pacer

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cityops import servers
 from cityops.cli.common import ConfigOption, console, setup
 
 app = typer.Typer(help="Find and replay dead letters (see docs/operations.md, 'Poison').")
@@ -51,6 +52,7 @@ def replay(
     from streams.deadletters.replay import replay as publish
 
     settings = setup(config)
+    servers.require(settings, clickhouse=True, kafka=not dry_run)
     client = make_client(settings.clickhouse)
     try:
         letters = find(client, settings.clickhouse.database, reason=reason, since=_instant(since))

@@ -56,7 +56,10 @@ class DossierProcessor(Processor):
         self.cfg = ctx.settings.streams
         self.timer_seconds = self.cfg.deadline_check_seconds
         self.states = PartitionedTable(
-            ctx.app, TABLE_NAME, DOSSIER.partitions, "Lifecycle state of every dossier held."
+            ctx.app,
+            TABLE_NAME,
+            DOSSIER.partition_count(ctx.settings.kafka.partitions),
+            "Lifecycle state of every dossier held.",
         )
         self.heap: list[Deadline] = []
         self._pruned_at = time.monotonic()

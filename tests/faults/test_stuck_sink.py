@@ -11,8 +11,10 @@ import time
 import urllib.error
 import urllib.request
 
+from cityops import localstack
 from tests.integration.streams.test_poison import payment_bytes, send_raw, stored_payments
-from tests.support.pipeline import Worker, free_port, wait_until
+from tests.support.pipeline import Worker, wait_until
+from tests.support.tcpproxy import TcpProxy
 
 
 def get(worker: Worker, path: str) -> tuple[int, str]:
@@ -28,11 +30,15 @@ def get(worker: Worker, path: str) -> tuple[int, str]:
 
 def test_stuck_sink_fails_health_and_sigterm_stops_it(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]
     settings = pipeline_settings
-    send_raw(settings, payment_bytes(1), payment_bytes(2))
+    # ClickHouse goes away once the worker runs: a worker started without it waits before
+    # serving anything (docs/operations.md, "Start order: any").
+    proxy = TcpProxy(localstack.clickhouse_port())
     worker = start_worker(
-        CITYOPS_CLICKHOUSE__PORT=str(free_port()),  # nothing listens there
-        CITYOPS_STREAMS__SINK_STUCK_SECONDS="3",
+        CITYOPS_CLICKHOUSE__PORT=str(proxy.port), CITYOPS_STREAMS__SINK_STUCK_SECONDS="3"
     )
+    wait_until(lambda: get(worker, "/health")[0] == 200, 120, describe=worker.log_tail)
+    proxy.cut()
+    send_raw(settings, payment_bytes(1), payment_bytes(2))
     wait_until(lambda: get(worker, "/health")[0] == 503, 120, describe=worker.log_tail)
     _, body = get(worker, "/health")
     assert json.loads(body)["status"] == "stuck" and "payment_events" in body
@@ -43,6 +49,7 @@ def test_stuck_sink_fails_health_and_sigterm_stops_it(pipeline_settings, start_w
     print(f"stuck worker stopped {time.monotonic() - asked:.1f} s after SIGTERM, code {code}")
     assert code != -signal.SIGKILL, worker.log_tail()
     assert stored_payments(ch, settings) == set()
+    proxy.close()
 
     healthy = start_worker()
     wait_until(

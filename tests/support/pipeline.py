@@ -18,9 +18,9 @@ import pytest
 
 from cityops.db.client import make_client
 from cityops.db.migrate import load_reference, migrate
-from cityops.kafka import ensure_topics
 from cityops.reference import load_reference as read_reference
 from cityops.settings import Settings
+from streams.topics import init_topics
 
 
 def free_port() -> int:
@@ -112,7 +112,7 @@ def pipeline_settings(settings: Settings) -> Settings:
     migrate(client, settings.clickhouse.database)
     load_reference(client, settings.clickhouse.database, read_reference(settings.reference_dir))
     client.disconnect()
-    ensure_topics(settings.kafka)
+    init_topics(settings)  # what `cityops kafka init` does
     return settings
 
 

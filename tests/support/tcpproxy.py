@@ -9,9 +9,12 @@ from contextlib import suppress
 
 
 class TcpProxy:
-    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, target_port: int, target_host: str = "127.0.0.1", listen_port: int = 0
+    ) -> None:
+        """`listen_port`: a port a component was told earlier, where nothing listened yet."""
         self.target = (target_host, target_port)
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server(("127.0.0.1", listen_port))
         self.port = int(self._listener.getsockname()[1])
         self._up = threading.Event()
         self._up.set()

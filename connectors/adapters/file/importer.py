@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cityops.contract import DEADLETTER
-from cityops.kafka import ensure_topics
+from cityops.kafka_topics import ensure_topics
 from connectors.adapters.file.readers import count_rows, iter_rows
 from connectors.sdk.checkpoint import CheckpointStore
 from connectors.sdk.connector import Connector

@@ -124,7 +124,7 @@ def test_every_placeholder_in_provisioning_is_set_for_grafana() -> None:
     assert config_env["CITYOPS_ALERTING__SMTP_HOST"] == env["GF_SMTP_HOST"]
 
 
-@pytest.mark.parametrize("service", ["migrate", "worker", "simulator"])
+@pytest.mark.parametrize("service", ["migrate", "kafka-init", "worker", "simulator"])
 def test_pipeline_services_run_cityops_commands(service: str) -> None:
     from typer.main import get_command
 
