@@ -51,7 +51,9 @@ def replay(
     from streams.deadletters.replay import replay as publish
 
     settings = setup(config)
-    client = make_client(settings.clickhouse)
+    # The dead letters are an operator's, not the workers' (who only insert them) nor
+    # Grafana's: read as the account that owns the schema.
+    client = make_client(settings.clickhouse, migrator=True)
     try:
         letters = find(client, settings.clickhouse.database, reason=reason, since=_instant(since))
     finally:
