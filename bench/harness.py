@@ -33,7 +33,7 @@ def private_settings(label: str) -> Iterator[Settings]:
         clickhouse=localstack.clickhouse_settings(database=f"cityops_{namespace}"),
         state_dir=Path(".stack/bench") / namespace,
     )
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     migrate(client, settings.clickhouse.database)
     load_reference(client, settings.clickhouse.database, read_reference(settings.reference_dir))
     init_topics(settings)  # what `cityops kafka init` does

@@ -123,7 +123,7 @@ def worker_round(settings: Settings, expected: int, freshness: dict[str, float] 
 
 
 def ceiling_round(settings: Settings, expected: int) -> float:
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     ceiling_settings = settings.model_copy(deep=True)
     ceiling_settings.clickhouse.database = f"{settings.clickhouse.database}_ceiling"
     migrate(client, ceiling_settings.clickhouse.database)

@@ -11,11 +11,19 @@ Secrets are `SecretStr`: they never show in logs, reprs or `cityops config show`
 from __future__ import annotations
 
 import os
+import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, SecretStr, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -36,11 +44,21 @@ REFERENCE_DIR = Path(__file__).parent / "reference" / "data" / "namdinh"
 
 
 class KafkaSettings(BaseModel):
+    """How every cityops client reaches Kafka: connectors, workers (Faust), the simulator,
+    the CLI and the health checks all build their connections from this one model."""
+
     bootstrap_servers: str = "127.0.0.1:9092"
-    security_protocol: str = "PLAINTEXT"
-    sasl_mechanism: str | None = None
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    #: TLS (SSL, SASL_SSL): the CA that signed the brokers' certificates (else the system's),
+    #: a client certificate and key if the brokers ask for one, and whether a broker's
+    #: certificate must name the host connected to.
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    ssl_check_hostname: bool = True
     client_id: str = "cityops"
     #: Prefix for every topic name; empty in production, unique per test session.
     namespace: str = ""
@@ -63,6 +81,49 @@ class KafkaSettings(BaseModel):
             )
         return self
 
+    @field_validator(
+        "sasl_mechanism", "sasl_username", "sasl_password", "ssl_cafile", "ssl_certfile",
+        "ssl_keyfile", mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`CITYOPS_KAFKA__SASL_MECHANISM=` (compose's `${X:-}`) means not set."""
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _security_is_complete(self) -> KafkaSettings:
+        """Refuse half a configuration at startup instead of connecting without it."""
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and not (self.sasl_mechanism and self.sasl_username and self.sasl_password):
+            raise ValueError(
+                f"kafka.security_protocol {self.security_protocol} needs kafka.sasl_mechanism, "
+                "kafka.sasl_username and kafka.sasl_password"
+            )
+        if not sasl and self.sasl_mechanism:
+            raise ValueError(
+                f"kafka.sasl_mechanism is set but kafka.security_protocol is "
+                f"{self.security_protocol}: use SASL_SSL (or SASL_PLAINTEXT)"
+            )
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("kafka.ssl_certfile and kafka.ssl_keyfile go together")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context of every client (kafka-python, aiokafka/Faust), None without TLS."""
+        if not self.uses_tls:
+            return None
+        context = ssl.create_default_context(
+            cafile=str(self.ssl_cafile) if self.ssl_cafile else None
+        )
+        context.check_hostname = self.ssl_check_hostname
+        if self.ssl_certfile and self.ssl_keyfile:
+            context.load_cert_chain(str(self.ssl_certfile), str(self.ssl_keyfile))
+        return context
+
     def client_kwargs(self) -> dict[str, Any]:
         """Connection arguments accepted by kafka-python clients."""
         kwargs: dict[str, Any] = {
@@ -76,6 +137,8 @@ class KafkaSettings(BaseModel):
             kwargs["sasl_plain_password"] = (
                 self.sasl_password.get_secret_value() if self.sasl_password else None
             )
+        if self.uses_tls:
+            kwargs["ssl_context"] = self.ssl_context()
         return kwargs
 
 
@@ -83,12 +146,19 @@ class ClickHouseSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 9000
     database: str = "cityops"
-    #: The writer account of the workers (see deploy/local/clickhouse/users.d).
+    #: The writer account of the workers: INSERT into the tables they write, no DDL
+    #: (docs/operations.md, "Accounts").
     user: str = "cityops_writer"
     password: SecretStr = SecretStr("cityops_writer")
-    #: The read-only account Grafana uses.
+    #: The read-only account of Grafana and `cityops kpi`: the read-API views only.
     reader_user: str = "cityops_reader"
     reader_password: SecretStr = SecretStr("cityops_reader")
+    #: The account that owns the schema: `cityops db migrate` and nothing else uses it.
+    migrator_user: str = "cityops_migrator"
+    migrator_password: SecretStr = SecretStr("cityops_migrator")
+    #: Where the three accounts may connect from (IPs or CIDR networks): loopback for the
+    #: local stack; the workers' and Grafana's network in a deployment.
+    account_networks: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 
     def client_kwargs(self, *, database: bool = True) -> dict[str, Any]:
         kwargs: dict[str, Any] = {

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cityops.settings import Settings
+import faust
+
+from cityops.settings import KafkaSettings, Settings
 from streams.alerts import processors as alerts
 from streams.context import Context
 from streams.dossier import processors as dossier
@@ -28,6 +30,22 @@ def app_id(settings: Settings) -> str:
     return f"{settings.kafka.namespace}.{base}" if settings.kafka.namespace else base
 
 
+def broker_credentials(kafka: KafkaSettings) -> faust.types.auth.CredentialsT | None:
+    """Faust's form of the same security settings every other Kafka client uses."""
+    if kafka.sasl_mechanism:
+        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
+        credentials = faust.SASLCredentials(
+            username=kafka.sasl_username,
+            password=password,
+            ssl_context=kafka.ssl_context(),
+            mechanism=kafka.sasl_mechanism,
+        )
+        return credentials
+    if kafka.uses_tls:
+        return faust.SSLCredentials(kafka.ssl_context())
+    return None
+
+
 def create_app(settings: Settings, sink: Any, *, web_port: int | None = None) -> Context:
     kafka = settings.kafka
     datadir = settings.state_dir / "faust"
@@ -35,6 +53,7 @@ def create_app(settings: Settings, sink: Any, *, web_port: int | None = None) ->
     app = App(
         app_id(settings),
         broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
+        broker_credentials=broker_credentials(kafka),
         store="memory://",
         processing_guarantee="at_least_once",
         # Changelogs get the source topics' count (state follows its records' partitions).

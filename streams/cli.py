@@ -25,6 +25,21 @@ log = logging.getLogger("cityops.worker")
 worker_app = typer.Typer(help="Run stream workers.")
 
 
+def _refuse_bad_kafka_access(settings: Settings) -> None:
+    """Exit 2 with one line when Kafka refuses these settings (password, certificate,
+    protocol): Faust would otherwise retry them forever. A broker that is merely down is
+    waited for like any other."""
+    from cityops.kafka_access import AccessRefused, KafkaUnreachable, check_access
+
+    try:
+        check_access(settings.kafka)
+    except AccessRefused as exc:
+        log.error("worker not started: %s", exc)
+        raise typer.Exit(2) from None
+    except KafkaUnreachable:
+        pass
+
+
 def run_worker(config: ConfigOption, web_port: int) -> None:
     """One Faust worker in this process, until SIGTERM/SIGINT."""
     import faust
@@ -36,6 +51,7 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
     from streams.topics import plans_of, subscribed_topics
 
     settings = setup(config)
+    _refuse_bad_kafka_access(settings)
     mode.loop.use(settings.streams.event_loop)
     sink = ClickHouseSink.from_settings(
         settings.clickhouse,
@@ -152,7 +168,9 @@ def kpi(
     settings = setup(config)
     servers.require(settings, clickhouse=True)
     target = day or local_day(datetime.now(UTC)).isoformat()
-    rows = agency_day.fetch(make_client(settings.clickhouse), settings.clickhouse.database, target)
+    rows = agency_day.fetch(
+        make_client(settings.clickhouse, reader=True), settings.clickhouse.database, target
+    )
     table = Table(title=f"cityops KPIs, {target} (Asia/Ho_Chi_Minh)")
     headers = (
         "agency",

@@ -77,9 +77,9 @@ def settings(stack: None, namespace: str, tmp_path: Path) -> Iterator[Settings]:
         admin.close()
     delete_topics(kafka, mine)
     try:
-        from clickhouse_driver import Client
+        from cityops.db.client import make_client
 
-        client = Client(**clickhouse.client_kwargs(database=False))
+        client = make_client(clickhouse, migrator=True)
         client.execute(f"DROP DATABASE IF EXISTS {clickhouse.database}")
         client.disconnect()
     except Exception:  # the database may never have been created

@@ -128,9 +128,14 @@ def demo(
     ensure_local_secrets()  # before the settings, so the demo's processes share one key
     settings = setup(config)
     servers.require(settings, kafka=True, clickhouse=True)
-    client = make_client(settings.clickhouse)
-    migrate(client, settings.clickhouse.database)
-    load_reference(client, settings.clickhouse.database, read_reference(settings.reference_dir))
+    migrator = make_client(settings.clickhouse, migrator=True)
+    try:
+        migrate(migrator, settings.clickhouse.database)
+        reference = read_reference(settings.reference_dir)
+        load_reference(migrator, settings.clickhouse.database, reference)
+    finally:
+        migrator.disconnect()
+    client = make_client(settings.clickhouse, reader=True)
     init_topics(settings)
     logs.mkdir(parents=True, exist_ok=True)
     base = [sys.executable, "-m", "cityops.cli.main"]

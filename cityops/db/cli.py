@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import typer
+from clickhouse_driver import Client
 from rich.console import Console
 from rich.table import Table
 
 from cityops import servers
 from cityops.cli.common import ConfigOption, setup
 from cityops.db import migrate as migrations
+from cityops.db.accounts import access_sql, view_security_sql
 from cityops.db.client import make_client
 from cityops.reference import load_reference
 
@@ -27,7 +29,7 @@ def migrate(
     settings = setup(config)
     servers.require(settings, clickhouse=True)
     database = settings.clickhouse.database
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     try:
         try:
             done = migrations.migrate(client, database)
@@ -53,7 +55,7 @@ def status(config: ConfigOption = None) -> None:
     settings = setup(config)
     servers.require(settings, clickhouse=True)
     database = settings.clickhouse.database
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     try:
         rows = migrations.status(client, database)
     finally:
@@ -78,7 +80,7 @@ def load_reference_command(config: ConfigOption = None) -> None:
     """Replace ref_agencies, ref_areas and ref_procedures with the CSVs of reference_dir."""
     settings = setup(config)
     servers.require(settings, clickhouse=True)
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     try:
         counts = migrations.load_reference(
             client, settings.clickhouse.database, load_reference(settings.reference_dir)
@@ -86,3 +88,49 @@ def load_reference_command(config: ConfigOption = None) -> None:
     finally:
         client.disconnect()
     typer.echo("reference: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+
+
+@app.command()
+def accounts(
+    config: ConfigOption = None,
+    admin_user: str = typer.Option("default", help="An account with access management."),
+    admin_password: str = typer.Option(
+        "", envvar="CITYOPS_CLICKHOUSE_ADMIN_PASSWORD", help="Its password.", show_default=False
+    ),
+    print_only: bool = typer.Option(False, "--print", help="Print the SQL instead of running it."),
+) -> None:
+    """Create or update the migrator, writer and reader accounts (ClickHouse 24.x+).
+
+    Users, settings profiles with constraints, and grants, all from the settings.
+    Passwords travel as SHA-256 hashes. Safe to run again: run it after each migration.
+    Existing views are switched to read with the migrator's rights, as new ones do.
+    ClickHouse 18.16 has no SQL access control: see deploy/local/clickhouse/users.d/.
+    """
+    settings = setup(config)
+    statements = access_sql(settings.clickhouse)
+    if print_only:
+        typer.echo(";\n".join(statements) + ";")
+        return
+    client = Client(
+        host=settings.clickhouse.host,
+        port=settings.clickhouse.port,
+        user=admin_user,
+        password=admin_password,
+        connect_timeout=5,
+        client_name="cityops",
+    )
+    try:
+        for statement in statements:
+            client.execute(statement)
+        existing = client.execute(
+            "SELECT name FROM system.tables WHERE database = %(db)s",
+            {"db": settings.clickhouse.database},
+        )
+        for statement in view_security_sql(settings.clickhouse, {name for (name,) in existing}):
+            client.execute(statement)
+    finally:
+        client.disconnect()
+    typer.echo(
+        f"accounts: {settings.clickhouse.migrator_user}, {settings.clickhouse.user}, "
+        f"{settings.clickhouse.reader_user} ({len(statements)} statements)"
+    )

@@ -24,17 +24,22 @@ def make_client(
     *,
     database: bool = False,
     reader: bool = False,
+    migrator: bool = False,
     connect_timeout: float = 5,
     send_receive_timeout: float = 60,
 ) -> Client:
     """A native-protocol client; `database=False` by default as every statement is qualified.
 
-    `reader=True` connects as the read-only account dashboards use.
+    The writer account by default (what workers need); `reader=True` connects as the
+    read-only account of the dashboards, `migrator=True` as the only account with DDL.
     """
     kwargs = settings.client_kwargs(database=database)
     if reader:
         kwargs["user"] = settings.reader_user
         kwargs["password"] = settings.reader_password.get_secret_value()
+    elif migrator:
+        kwargs["user"] = settings.migrator_user
+        kwargs["password"] = settings.migrator_password.get_secret_value()
     return Client(
         **kwargs,
         connect_timeout=connect_timeout,

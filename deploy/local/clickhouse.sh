@@ -20,16 +20,31 @@ install() {
 
 configure() {
   mkdir -p "$CONF/users.d" "$HOME_DIR"/{data,tmp,user_files,format_schemas,log}
-  for f in config.xml users.xml users.d/cityops.xml; do
+  for f in config.xml users.xml; do
     sed -e "s#@DATA@#$HOME_DIR#g" -e "s#@CONF@#$CONF#g" \
         -e "s#@TCP_PORT@#$CH_TCP_PORT#g" -e "s#@HTTP_PORT@#$CH_HTTP_PORT#g" \
         "$HERE/$f" >"$CONF/$f"
   done
+  render_accounts
+}
+
+# The accounts take their names, passwords and networks from the settings the clients use;
+# a running server reloads them within seconds.
+render_accounts() {
+  mkdir -p "$CONF/users.d"
+  "$PY" -m cityops.db.localusers "$HERE/users.d/cityops.xml" >"$CONF/users.d/cityops.xml.new" \
+    || fail "could not render the ClickHouse accounts from the settings (see above)"
+  mv "$CONF/users.d/cityops.xml.new" "$CONF/users.d/cityops.xml"
 }
 
 start() {
   mkdir -p "$STACK_DIR"
-  if pid_alive "$PIDFILE"; then say "ClickHouse already running (pid $(cat "$PIDFILE"))"; health; return 0; fi
+  if pid_alive "$PIDFILE"; then
+    say "ClickHouse already running (pid $(cat "$PIDFILE"))"
+    render_accounts  # settings may have changed since it started
+    wait_started 30 "$PIDFILE" healthcheck clickhouse --port "$CH_TCP_PORT" || health
+    return 0
+  fi
   require_free_ports ClickHouse "$CH_TCP_PORT" "$CH_HTTP_PORT"
   install
   configure

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Apache Kafka 4.x, KRaft, single node on 127.0.0.1:$CITYOPS_KAFKA_PORT (default 9092).
 # Usage: kafka.sh install|start|stop|status|health|logs
+# CITYOPS_KAFKA_SECURITY=sasl_ssl: the listener takes SASL (SCRAM-SHA-512 or PLAIN) over TLS
+# only; certificates (keytool) and the SCRAM users are made at its first start, secrets kept
+# under .stack/kafka/{tls,secrets}. The default, plaintext, is what the tests and demo use.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 HERE="$REPO_ROOT/deploy/local/kafka"
 HOME_DIR="$STACK_DIR/kafka"
 LIBS="$HOME_DIR/libs"
-DATA="$HOME_DIR/data"
+SECURITY="${CITYOPS_KAFKA_SECURITY:-plaintext}"
+TLS="$HOME_DIR/tls"
+SECRETS="$HOME_DIR/secrets"
+# Each mode keeps its own storage: SCRAM users exist only in storage formatted for them.
+if [[ "$SECURITY" == sasl_ssl ]]; then DATA="$HOME_DIR/data-sasl_ssl"; else DATA="$HOME_DIR/data"; fi
+CLIENT_USER="${CITYOPS_KAFKA__SASL_USERNAME:-cityops}"
 LOG="$HOME_DIR/kafka.log"
 PIDFILE="$HOME_DIR/kafka.pid"
 PROPS="$HOME_DIR/server.properties"
@@ -26,18 +34,88 @@ install() {
   echo "$want" >"$stamp"
 }
 
+# secret NAME: a random secret kept in $SECRETS/NAME (made on first use, owner-only).
+secret() {
+  local file="$SECRETS/$1"
+  if [[ ! -s "$file" ]]; then
+    mkdir -p "$SECRETS" && chmod 700 "$SECRETS"
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 >"$file")
+  fi
+  cat "$file"
+}
+
+# The client account's password: the settings' (CITYOPS_KAFKA__SASL_PASSWORD) if given, else
+# a generated one. Either way it is written down: SCRAM users are created when the storage
+# is formatted, so later starts must present the same one.
+client_password() {
+  if [[ -n "${CITYOPS_KAFKA__SASL_PASSWORD:-}" && ! -s "$SECRETS/client.password" ]]; then
+    mkdir -p "$SECRETS" && chmod 700 "$SECRETS"
+    (umask 077 && printf '%s' "$CITYOPS_KAFKA__SASL_PASSWORD" >"$SECRETS/client.password")
+  fi
+  secret client.password
+}
+
+# A local CA and a broker certificate for 127.0.0.1/localhost, signed by it (JDK keytool).
+make_tls() {
+  [[ -f "$TLS/broker.p12" ]] && return 0
+  command -v keytool >/dev/null || fail "keytool not found: install a Java 17 JDK"
+  say "making a local CA and the broker's TLS certificate in $TLS"
+  local pass; pass=$(secret keystore.password)
+  mkdir -p "$TLS"
+  local kt=(keytool -storetype PKCS12 -storepass "$pass")
+  {
+    "${kt[@]}" -genkeypair -alias ca -keyalg RSA -keysize 2048 -validity 3650 \
+      -dname "CN=cityops local CA" -ext bc:c -keystore "$TLS/ca.p12"
+    "${kt[@]}" -exportcert -rfc -alias ca -keystore "$TLS/ca.p12" -file "$TLS/ca.pem"
+    "${kt[@]}" -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 3650 \
+      -dname "CN=localhost" -keystore "$TLS/broker.p12"
+    "${kt[@]}" -certreq -alias broker -keystore "$TLS/broker.p12" \
+      | "${kt[@]}" -gencert -alias ca -keystore "$TLS/ca.p12" -validity 3650 -rfc \
+          -ext SAN=dns:localhost,ip:127.0.0.1 >"$TLS/broker.pem"
+    "${kt[@]}" -importcert -noprompt -alias ca -file "$TLS/ca.pem" -keystore "$TLS/broker.p12"
+    "${kt[@]}" -importcert -noprompt -alias ca -file "$TLS/ca.pem" -keystore "$TLS/truststore.p12"
+    "${kt[@]}" -importcert -noprompt -alias broker -file "$TLS/broker.pem" -keystore "$TLS/broker.p12"
+  } >>"$LOG" 2>&1 || { rm -rf "$TLS"; fail "keytool could not make the certificates; see $LOG"; }
+}
+
 configure() {
   sed -e "s#@DATA@#$DATA#g" -e "s#@PORT@#$KAFKA_PORT#g" \
       -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
       "$HERE/server.properties.tmpl" >"$PROPS"
+  local format_args=()
+  if [[ "$SECURITY" == sasl_ssl ]]; then
+    make_tls
+    local admin client; admin=$(secret admin.password); client=$(client_password)
+    sed -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+        -e "s#@TLS@#$TLS#g" -e "s#@ADMIN_PASSWORD@#$admin#g" -e "s#@CLIENT_USER@#$CLIENT_USER#g" \
+        -e "s#@CLIENT_PASSWORD@#$client#g" -e "s#@KEYSTORE_PASSWORD@#$(secret keystore.password)#g" \
+        "$HERE/sasl_ssl.properties.tmpl" >>"$PROPS"
+    chmod 600 "$PROPS"
+    format_args=(--add-scram "SCRAM-SHA-512=[name=admin,password=$admin]"
+                 --add-scram "SCRAM-SHA-512=[name=$CLIENT_USER,password=$client]")
+  elif [[ "$SECURITY" != plaintext ]]; then
+    fail "CITYOPS_KAFKA_SECURITY must be plaintext or sasl_ssl, not $SECURITY"
+  fi
   if [[ ! -f "$DATA/meta.properties" ]]; then
     say "formatting KRaft storage in $DATA"
     mkdir -p "$DATA"
     local cluster_id
     cluster_id=$(java -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
     java -Dlog4j2.configurationFile="$HERE/log4j2.yaml" -cp "$LIBS/*" kafka.tools.StorageTool \
-      format -t "$cluster_id" -c "$PROPS" >>"$LOG" 2>&1 \
+      format -t "$cluster_id" -c "$PROPS" "${format_args[@]}" >>"$LOG" 2>&1 \
       || fail "could not format Kafka storage; see $LOG"
+  fi
+}
+
+# The health check connects the way clients of this mode must (the same KafkaSettings).
+kafka_health() {
+  if [[ "$SECURITY" == sasl_ssl ]]; then
+    CITYOPS_KAFKA__SECURITY_PROTOCOL=SASL_SSL CITYOPS_KAFKA__SASL_MECHANISM=SCRAM-SHA-512 \
+    CITYOPS_KAFKA__SASL_USERNAME="$CLIENT_USER" CITYOPS_KAFKA__SASL_PASSWORD="$(client_password)" \
+    CITYOPS_KAFKA__SSL_CAFILE="$TLS/ca.pem" healthcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT"
+  else
+    env -u CITYOPS_KAFKA__SASL_MECHANISM CITYOPS_KAFKA__SECURITY_PROTOCOL=PLAINTEXT \
+      "$PY" -m cityops.stackcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT"
   fi
 }
 
@@ -53,16 +131,19 @@ start() {
     -Dlog4j2.configurationFile="$HERE/log4j2.yaml" \
     -cp "$LIBS/*" kafka.Kafka "$PROPS" >>"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
-  if ! wait_started 90 "$PIDFILE" healthcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT"; then
+  if ! wait_started 90 "$PIDFILE" kafka_health; then
     tail -n 30 "$LOG" >&2 || true
     fail "Kafka exited or did not become healthy within 90 s; log: $LOG"
   fi
   say "Kafka healthy"
+  if [[ "$SECURITY" == sasl_ssl ]]; then
+    say "clients: CITYOPS_KAFKA__SECURITY_PROTOCOL=SASL_SSL CITYOPS_KAFKA__SASL_MECHANISM=SCRAM-SHA-512 (or PLAIN) CITYOPS_KAFKA__SASL_USERNAME=$CLIENT_USER CITYOPS_KAFKA__SSL_CAFILE=$TLS/ca.pem, password in $SECRETS/client.password"
+  fi
 }
 
 health() {
   pid_alive "$PIDFILE" || fail "Kafka of this stack is not running ($PIDFILE)"
-  healthcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT" || fail "Kafka health check failed; log: $LOG"
+  kafka_health || fail "Kafka health check failed; log: $LOG"
 }
 
 case "${1:-}" in

@@ -53,7 +53,9 @@ def replay(
 
     settings = setup(config)
     servers.require(settings, clickhouse=True, kafka=not dry_run)
-    client = make_client(settings.clickhouse)
+    # The dead letters are an operator's, not the workers' (who only insert them) nor
+    # Grafana's: read as the account that owns the schema.
+    client = make_client(settings.clickhouse, migrator=True)
     try:
         letters = find(client, settings.clickhouse.database, reason=reason, since=_instant(since))
     finally:

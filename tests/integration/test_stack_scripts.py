@@ -10,10 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from clickhouse_driver import Client
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
+from cityops.db.client import make_client
+from cityops.settings import ClickHouseSettings
 from tests.conftest import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "deploy" / "local" / "stack.sh"
@@ -72,7 +73,8 @@ def test_start_twice_stop_and_restart_on_existing_data(private_stack) -> None:  
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     admin.create_topics([NewTopic("kept-across-restarts", 1, 1)])
     admin.close()
-    clickhouse = Client(host="127.0.0.1", port=ports["CITYOPS_CH_TCP_PORT"])
+    migrator = ClickHouseSettings(port=ports["CITYOPS_CH_TCP_PORT"])
+    clickhouse = make_client(migrator, migrator=True)
     clickhouse.execute("CREATE TABLE default.kept (x UInt8) ENGINE = MergeTree ORDER BY x")
     clickhouse.execute("INSERT INTO default.kept (x) VALUES", [(7,)])
     clickhouse.disconnect()
@@ -88,7 +90,7 @@ def test_start_twice_stop_and_restart_on_existing_data(private_stack) -> None:  
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     assert "kept-across-restarts" in admin.list_topics()
     admin.close()
-    clickhouse = Client(host="127.0.0.1", port=ports["CITYOPS_CH_TCP_PORT"])
+    clickhouse = make_client(migrator, migrator=True)
     assert clickhouse.execute("SELECT x FROM default.kept") == [(7,)]
     clickhouse.disconnect()
 

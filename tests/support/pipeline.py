@@ -108,7 +108,7 @@ class Worker:
 
 @pytest.fixture
 def pipeline_settings(settings: Settings) -> Settings:
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     migrate(client, settings.clickhouse.database)
     load_reference(client, settings.clickhouse.database, read_reference(settings.reference_dir))
     client.disconnect()

@@ -289,7 +289,7 @@ def loaded(settings: Any, now: datetime) -> Iterator[str]:
     """The `settings` fixture's private database, migrated and loaded; yields its name."""
     from cityops.db.client import make_client
 
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     try:
         load_sample(client, settings.clickhouse.database, now)
     finally:

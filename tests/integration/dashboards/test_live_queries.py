@@ -20,6 +20,7 @@ from dashboards.proof import (
     variable_queries,
 )
 from dashboards.targets import FRESHNESS_LIMIT_S, OFFICE_HOURS, WORKERS_SILENT_AFTER_S
+from tests.support.accounts import reader_database
 
 
 def _context(now: datetime, **variables: Any) -> QueryContext:
@@ -43,9 +44,10 @@ def _run(client: Any, query: Query, ctx: QueryContext) -> tuple[list[Any], list[
 
 @pytest.fixture
 def reader(settings: Any, loaded: str) -> Any:
-    client = make_client(settings.clickhouse, database=True, reader=True)
-    yield client
-    client.disconnect()
+    with reader_database(settings.clickhouse):
+        client = make_client(settings.clickhouse, database=True, reader=True)
+        yield client
+        client.disconnect()
 
 
 def test_every_dashboard_query_returns_its_panel_shape(reader: Any, now: datetime) -> None:

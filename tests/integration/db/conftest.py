@@ -105,10 +105,20 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
         client.execute(f"DROP DATABASE IF EXISTS {database}")
         return
     settings: Settings = request.getfixturevalue("settings")
-    client = make_client(settings.clickhouse)
+    # The schema owner: it migrates and loads the crafted rows the views are checked on.
+    client = make_client(settings.clickhouse, migrator=True)
     migrate.migrate(client, settings.clickhouse.database)
     yield Backend("clickhouse-18.16", client, settings.clickhouse.database, settings)
     client.disconnect()
+
+
+@pytest.fixture
+def migrated(settings: Settings) -> Iterator[Settings]:
+    """The test's own database with the schema, made by the account that owns it."""
+    migrator = make_client(settings.clickhouse, migrator=True)
+    migrate.migrate(migrator, settings.clickhouse.database)
+    migrator.disconnect()
+    yield settings
 
 
 # -- the crafted data set --------------------------------------------------------------------

@@ -10,12 +10,10 @@ import contextlib
 import socket
 import socketserver
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from cityops.db import migrate
 from cityops.db.client import make_client
 from cityops.db.tables import CONSUMER_LAG, DOSSIER_EVENTS
 from cityops.settings import Settings
@@ -57,14 +55,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def migrated(settings: Settings) -> Iterator[Settings]:
-    client = make_client(settings.clickhouse)
-    migrate.migrate(client, settings.clickhouse.database)
-    client.disconnect()
-    yield settings
 
 
 def wait_for(condition: object, what: str) -> None:

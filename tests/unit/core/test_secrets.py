@@ -28,6 +28,7 @@ def stack_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "CITYOPS_CONFIG",
         "CITYOPS_CLICKHOUSE__PASSWORD",
         "CITYOPS_CLICKHOUSE__READER_PASSWORD",
+        "CITYOPS_CLICKHOUSE__MIGRATOR_PASSWORD",
     ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
@@ -60,6 +61,7 @@ def test_production_refuses_a_short_secret_and_starts_with_strong_ones(
         CITYOPS_HASH_KEY="too-short",
         CITYOPS_CLICKHOUSE__PASSWORD=STRONG,
         CITYOPS_CLICKHOUSE__READER_PASSWORD=STRONG,
+        CITYOPS_CLICKHOUSE__MIGRATOR_PASSWORD=STRONG,
     )
     with pytest.raises(InsecureSettings, match=r"hash_key \(shorter than 16"):
         load_settings()
@@ -81,6 +83,7 @@ def test_the_local_stack_generates_its_secrets_once_and_local_processes_read_the
         monkeypatch,
         CITYOPS_CLICKHOUSE__PASSWORD=STRONG,
         CITYOPS_CLICKHOUSE__READER_PASSWORD=STRONG,
+        CITYOPS_CLICKHOUSE__MIGRATOR_PASSWORD=STRONG,
     )
     with pytest.raises(InsecureSettings, match="hash_key"):
         load_settings()  # production never reads the local stack's file
@@ -96,6 +99,7 @@ def test_secrets_can_come_from_files(
         CITYOPS_HASH_KEY_FILE=str(tmp_path / "hash_key"),
         CITYOPS_CLICKHOUSE__PASSWORD_FILE=str(tmp_path / "writer"),
         CITYOPS_CLICKHOUSE__READER_PASSWORD=STRONG,
+        CITYOPS_CLICKHOUSE__MIGRATOR_PASSWORD=STRONG,
     )
     settings = load_settings()
     assert settings.hash_key.get_secret_value() == STRONG

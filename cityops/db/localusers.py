@@ -1,0 +1,63 @@
+"""Render the local stack's ClickHouse 18.16 accounts from the settings.
+
+`deploy/local/clickhouse.sh` runs `python -m cityops.db.localusers TEMPLATE` and installs
+what it prints as `users.d/cityops.xml`: user names, SHA-256 of the passwords, networks, the
+reader's database and limits all come from `Settings` (env and `CITYOPS_CONFIG`), the same
+values the clients connect with, so changing a password is one setting and a restart.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import sys
+from pathlib import Path
+
+from cityops.db.accounts import READER_LIMITS, password_sha256
+from cityops.db.sqltext import identifier
+from cityops.settings import ClickHouseSettings, Settings
+
+_PLACEHOLDER = re.compile(r"@[A-Z_]+@")
+
+
+def _networks(networks: list[str]) -> str:
+    """18.16's `<networks>`: `<ip>` takes an address or a CIDR network."""
+    return "".join(f"<ip>{ipaddress.ip_network(n, strict=False)}</ip>" for n in networks)
+
+
+def values(settings: ClickHouseSettings) -> dict[str, str]:
+    """The template's @NAMES@ and what replaces each."""
+    limits = [f"            <{k}>{v}</{k}>" for k, v in READER_LIMITS.items()]
+    limits.append("            <result_overflow_mode>throw</result_overflow_mode>")
+    return {
+        "MIGRATOR_USER": identifier(settings.migrator_user),
+        "WRITER_USER": identifier(settings.user),
+        "READER_USER": identifier(settings.reader_user),
+        "MIGRATOR_SHA256": password_sha256(settings.migrator_password.get_secret_value()),
+        "WRITER_SHA256": password_sha256(settings.password.get_secret_value()),
+        "READER_SHA256": password_sha256(settings.reader_password.get_secret_value()),
+        "READER_DATABASE": identifier(settings.database),
+        "NETWORKS": _networks(settings.account_networks),
+        "READER_LIMITS": "\n".join(limits),
+    }
+
+
+def render(template: str, settings: ClickHouseSettings) -> str:
+    for name, value in values(settings).items():
+        template = template.replace(f"@{name}@", value)
+    left = _PLACEHOLDER.findall(template)
+    if left:
+        raise ValueError(f"users template has placeholders this renderer does not fill: {left}")
+    return template
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m cityops.db.localusers TEMPLATE.xml", file=sys.stderr)
+        return 2
+    print(render(Path(argv[0]).read_text(encoding="utf-8"), Settings().clickhouse), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
