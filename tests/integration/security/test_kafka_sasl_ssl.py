@@ -18,8 +18,9 @@ from cityops.contract import PAYMENT
 from cityops.db.client import make_client
 from cityops.db.migrate import migrate
 from cityops.db.tables import PAYMENT_EVENTS
-from cityops.kafka import ensure_topics, read_all
+from cityops.kafka import read_all
 from cityops.kafka_access import AccessRefused, CredentialsRefused, check_access
+from cityops.kafka_topics import ensure_topics
 from cityops.settings import KafkaSettings, Settings
 from connectors.testing.samples import contract_event
 from tests.support.pipeline import Worker, wait_until
