@@ -8,6 +8,7 @@ from rich.table import Table
 
 from cityops.cli.common import ConfigOption, setup
 from cityops.db import migrate as migrations
+from cityops.db.backfill import BackfillError, backfill
 from cityops.db.client import make_client
 from cityops.reference import load_reference
 
@@ -25,7 +26,7 @@ def migrate(
     """Create the database if needed, apply pending migrations, then load reference data."""
     settings = setup(config)
     database = settings.clickhouse.database
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, send_receive_timeout=3600)
     try:
         try:
             done = migrations.migrate(client, database)
@@ -36,11 +37,36 @@ def migrate(
             typer.echo(f"applied {migration.version:03d}_{migration.name}")
         if not done:
             typer.echo(f"{database}: schema up to date")
+        if any("CREATE MATERIALIZED VIEW" in m.text for m in done):
+            # New aggregates see only what is inserted from now on: fill in the history.
+            _echo_backfill(backfill(client, database))
         if reference:
             counts = migrations.load_reference(
                 client, database, load_reference(settings.reference_dir)
             )
             typer.echo("reference: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    finally:
+        client.disconnect()
+
+
+def _echo_backfill(seconds: dict[str, float]) -> None:
+    typer.echo("backfilled: " + ", ".join(f"{t} ({s:.1f} s)" for t, s in seconds.items()))
+
+
+@app.command("backfill")
+def backfill_command(config: ConfigOption = None) -> None:
+    """Fill the aggregate tables from the history in the raw tables; safe to re-run.
+
+    `migrate` runs it once when a migration adds aggregates. Running it again changes no
+    figure: every aggregate is a max, an argMax or a set of distinct ids.
+    """
+    settings = setup(config)
+    client = make_client(settings.clickhouse, send_receive_timeout=3600)
+    try:
+        _echo_backfill(backfill(client, settings.clickhouse.database))
+    except BackfillError as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(2) from exc
     finally:
         client.disconnect()
 

@@ -325,6 +325,51 @@ VIEWS: tuple[str, ...] = (
     V_BUSINESS_REGISTRATION,
 )
 
+#: Tables ClickHouse keeps from the raw tables (migrations 006, 007): payments and portal
+#: per minute and per local day, the pipeline's health per second and in total.
+AGG_PAYMENT_MINUTE = "agg_payment_minute"
+AGG_PAYMENT_DAILY = "agg_payment_daily"
+AGG_PORTAL_MINUTE = "agg_portal_minute"
+AGG_PORTAL_DAILY = "agg_portal_daily"
+AGG_INGEST_TOTALS = "agg_ingest_totals"
+AGG_INGEST_SECOND = "agg_ingest_second"
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """A materialized view that folds each block inserted into `source` into `table`.
+
+    Its SELECT (in the migration) is also what `cityops db backfill` runs over the history,
+    one month of `source` at a time (`month_column` is the source's partition column).
+    """
+
+    view: str
+    table: str
+    source: TableSpec
+    month_column: str = "occurred_at"
+    #: A condition on the source rows worth backfilling ("" = all): the per-second health
+    #: aggregate is only ever read for the last 5 minutes, so its backfill takes the last hour.
+    backfill_only: str = ""
+
+
+def _per_source(table: str, prefix: str, only: str = "") -> tuple[Aggregate, ...]:
+    sources = {"dossier": DOSSIER_EVENTS, "payment": PAYMENT_EVENTS, "portal": PORTAL_EVENTS}
+    raw = tuple(
+        Aggregate(f"{prefix}_{name}", table, spec, backfill_only=only)
+        for name, spec in sources.items()
+    )
+    return (*raw, Aggregate(f"{prefix}_deadletters", table, DEADLETTERS, "at", only))
+
+
+AGGREGATES: tuple[Aggregate, ...] = (
+    Aggregate("mv_payment_minute", AGG_PAYMENT_MINUTE, PAYMENT_EVENTS),
+    Aggregate("mv_payment_daily", AGG_PAYMENT_DAILY, PAYMENT_EVENTS),
+    Aggregate("mv_portal_minute", AGG_PORTAL_MINUTE, PORTAL_EVENTS),
+    Aggregate("mv_portal_daily", AGG_PORTAL_DAILY, PORTAL_EVENTS),
+    *_per_source(AGG_INGEST_TOTALS, "mv_ingest_totals"),
+    *_per_source(AGG_INGEST_SECOND, "mv_ingest_second", "ingested_at >= now() - 3600"),
+)
+
 #: Field code of business registration (đăng ký doanh nghiệp), tracked against 1.5 days.
 BUSINESS_REGISTRATION_FIELD = "DKDN"
 
@@ -334,6 +379,8 @@ def template_names(database: str) -> dict[str, str]:
     names: dict[str, str] = {"db": database, "tz": LOCAL_TZ}
     names.update({t.name: t.name for t in TABLES})
     names.update({v: v for v in VIEWS})
+    names.update({a.table: a.table for a in AGGREGATES})
+    names.update({a.view: a.view for a in AGGREGATES})
     names[SCHEMA_MIGRATIONS] = SCHEMA_MIGRATIONS
     names["dossier_topic"] = DOSSIER.base
     names["payment_topic"] = PAYMENT.base
