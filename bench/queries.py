@@ -108,7 +108,9 @@ def main() -> None:
         "--baseline-timeout", type=int, default=60, help="seconds before a baseline query stops"
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
-    parser.add_argument("--reuse", help="time an existing scratch database (from --keep)")
+    parser.add_argument(
+        "--reuse", help="upgrade and time an existing scratch database (from --keep)"
+    )
     args = parser.parse_args()
     volume = VOLUMES[args.volume].scaled(args.scale)
 
@@ -127,14 +129,14 @@ def main() -> None:
                 "history generated: " + ", ".join(f"{t} {s:.1f} s" for t, s in took.items())
             )
             create_baseline_views(client, database, baseline)
-            began = time.monotonic()
-            migrate(client, database)
-            migrated = time.monotonic() - began
-            filled = backfill(client, database)
-            console.print(
-                f"upgrade: migrations {migrated:.1f} s, backfill "
-                + ", ".join(f"{t} {s:.1f} s" for t, s in filled.items())
-            )
+        began = time.monotonic()
+        applied = migrate(client, database)
+        migrated = time.monotonic() - began
+        filled = backfill(client, database)
+        console.print(
+            f"upgrade: {len(applied)} migrations {migrated:.1f} s, backfill "
+            + ", ".join(f"{t} {s:.1f} s" for t, s in filled.items())
+        )
         for name, rows, size in table_sizes(client, database):
             console.print(f"  {name}: {rows:,} rows, {size / 2**20:,.0f} MiB")
         now = datetime.now(UTC).replace(microsecond=0)

@@ -6,7 +6,9 @@ back from the server, so the rule is written once, in the migration) over its so
 one month partition at a time to bound memory, and inserts the partial aggregates into the
 view's table. Every aggregate is a lattice (max, argMax, uniqExact), so rows the view wrote
 meanwhile, or a second backfill, change no figure: the command is safe to re-run, and safe
-while workers write.
+while workers write. Each finished backfill is recorded in `backfills`, so `cityops db
+migrate` backfills a new aggregate once; `again=True` redoes them all. The dossier KPIs'
+history comes from `dossier_state` (cityops/db/dossier_history.py), just as re-runnable.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import re
 import time
 
 from cityops.db.client import SqlClient
+from cityops.db.dossier_history import DOSSIER_HISTORY, backfill_dossier_history
 from cityops.db.sqltext import identifier, literal
-from cityops.db.tables import AGGREGATES, Aggregate
+from cityops.db.tables import AGGREGATES, BACKFILLS, Aggregate
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +75,34 @@ def backfill_one(client: SqlClient, database: str, aggregate: Aggregate) -> int:
     return done
 
 
-def backfill(client: SqlClient, database: str) -> dict[str, float]:
-    """Backfill every aggregate table; returns seconds per table."""
+def _recorded(client: SqlClient, database: str) -> set[str]:
+    if client.execute(f"EXISTS TABLE {database}.{BACKFILLS}") != [(1,)]:
+        raise BackfillError(f"{database}.{BACKFILLS} does not exist: run `cityops db migrate`")
+    return {str(r[0]) for r in client.execute(f"SELECT name FROM {database}.{BACKFILLS}")}
+
+
+def record(client: SqlClient, database: str, name: str) -> None:
+    client.execute(
+        f"INSERT INTO {database}.{BACKFILLS} (name, done_at) SELECT {literal(name)}, now()"
+    )
+
+
+def backfill(client: SqlClient, database: str, *, again: bool = False) -> dict[str, float]:
+    """Backfill what is not yet (every aggregate with `again`); returns seconds per table."""
+    db = identifier(database)
+    done_before = _recorded(client, db)
     seconds: dict[str, float] = {}
-    for aggregate in AGGREGATES:
+    if DOSSIER_HISTORY not in done_before or again:
         began = time.monotonic()
-        done = backfill_one(client, database, aggregate)
+        backfill_dossier_history(client, db)
+        record(client, db, DOSSIER_HISTORY)
+        seconds[DOSSIER_HISTORY] = time.monotonic() - began
+    for aggregate in AGGREGATES:
+        if aggregate.view in done_before and not again:
+            continue
+        began = time.monotonic()
+        done = backfill_one(client, db, aggregate)
+        record(client, db, aggregate.view)
         took = time.monotonic() - began
         seconds[aggregate.table] = seconds.get(aggregate.table, 0.0) + took
         log.info("backfilled %s from %s: %d months", aggregate.table, aggregate.source.name, done)

@@ -37,8 +37,9 @@ def migrate(
             typer.echo(f"applied {migration.version:03d}_{migration.name}")
         if not done:
             typer.echo(f"{database}: schema up to date")
-        if any("CREATE MATERIALIZED VIEW" in m.text for m in done):
-            # New aggregates see only what is inserted from now on: fill in the history.
+        if done:
+            # New aggregates see only what is inserted from now on: fill in the history
+            # (each aggregate once; recorded in the backfills table).
             _echo_backfill(backfill(client, database))
         if reference:
             counts = migrations.load_reference(
@@ -50,20 +51,27 @@ def migrate(
 
 
 def _echo_backfill(seconds: dict[str, float]) -> None:
-    typer.echo("backfilled: " + ", ".join(f"{t} ({s:.1f} s)" for t, s in seconds.items()))
+    done = ", ".join(f"{t} ({s:.1f} s)" for t, s in seconds.items())
+    typer.echo(f"backfilled: {done or 'nothing left to do'}")
 
 
 @app.command("backfill")
-def backfill_command(config: ConfigOption = None) -> None:
+def backfill_command(
+    config: ConfigOption = None,
+    again: bool = typer.Option(
+        False, "--again", help="Redo aggregates already backfilled (changes no figure)."
+    ),
+) -> None:
     """Fill the aggregate tables from the history in the raw tables; safe to re-run.
 
-    `migrate` runs it once when a migration adds aggregates. Running it again changes no
-    figure: every aggregate is a max, an argMax or a set of distinct ids.
+    `migrate` runs it after applying migrations; each aggregate is backfilled once unless
+    --again (every aggregate is a max, an argMax or a set of distinct ids, and dossier rows
+    carry their state's version, so a second pass changes no figure).
     """
     settings = setup(config)
     client = make_client(settings.clickhouse, send_receive_timeout=3600)
     try:
-        _echo_backfill(backfill(client, settings.clickhouse.database))
+        _echo_backfill(backfill(client, settings.clickhouse.database, again=again))
     except BackfillError as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -16,6 +16,11 @@ from cityops.settings import ClickHouseSettings
 READ_SETTINGS: dict[str, int] = {"enable_optimize_predicate_expression": 1}
 
 
+def read_settings_clause() -> str:
+    """READ_SETTINGS as a query's SETTINGS clause, for readers that get a plain client."""
+    return "SETTINGS " + ", ".join(f"{k} = {v}" for k, v in READ_SETTINGS.items())
+
+
 class SqlClient(Protocol):
     """What the migration and reconciliation code needs: run SQL, get rows back.
 

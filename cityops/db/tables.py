@@ -210,6 +210,27 @@ at DateTime
     ),
 )
 
+#: Dossier KPIs kept by the workers (streams/dossier/kpis.py): one row per cell (minute or
+#: local day, agency, area) and dossier, its figures there (zeros once it left the cell);
+#: the highest version (the state's) wins, and the views sum the cells.
+_DOSSIER_KPI = """
+agency_code String
+area_code String
+dossier_id String
+received UInt8
+online_received UInt8
+full_online_received UInt8
+resolved UInt8
+resolved_on_time UInt8
+resolved_late UInt8
+processing_seconds Int64
+processing_count UInt8
+version UInt64
+"""
+
+DOSSIER_KPI_MINUTE = TableSpec("dossier_kpi_minute", _cols("minute DateTime\n" + _DOSSIER_KPI))
+DOSSIER_KPI_DAILY = TableSpec("dossier_kpi_daily", _cols("day Date\n" + _DOSSIER_KPI))
+
 REF_AGENCIES = TableSpec(
     "ref_agencies",
     _cols(
@@ -254,6 +275,8 @@ weight Float64
 )
 
 SCHEMA_MIGRATIONS = "schema_migrations"
+#: Which one-time backfills have completed (`cityops db backfill`).
+BACKFILLS = "backfills"
 
 #: Raw event table of each source topic (base topic name -> table).
 #: Each worker's sink, per table, sampled with the consumer lag (docs/operations.md, "Poison
@@ -292,6 +315,8 @@ TABLES: tuple[TableSpec, ...] = (
     REF_AGENCIES,
     REF_AREAS,
     REF_PROCEDURES,
+    DOSSIER_KPI_MINUTE,
+    DOSSIER_KPI_DAILY,
 )
 BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}
 
@@ -382,6 +407,7 @@ def template_names(database: str) -> dict[str, str]:
     names.update({a.table: a.table for a in AGGREGATES})
     names.update({a.view: a.view for a in AGGREGATES})
     names[SCHEMA_MIGRATIONS] = SCHEMA_MIGRATIONS
+    names[BACKFILLS] = BACKFILLS
     names["dossier_topic"] = DOSSIER.base
     names["payment_topic"] = PAYMENT.base
     names["portal_topic"] = PORTAL.base

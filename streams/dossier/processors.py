@@ -20,10 +20,11 @@ import faust
 from faust.types import Message
 
 from cityops.contract import DOSSIER, DossierEvent
-from cityops.db.tables import DOSSIER_STATE
+from cityops.db.tables import DOSSIER_KPI_DAILY, DOSSIER_KPI_MINUTE, DOSSIER_STATE
 from streams.alerts.build import build_alert
 from streams.context import Context
 from streams.dossier.deadlines import AlertChange, evaluate, next_check_ms
+from streams.dossier.kpis import Cell, KpiRow, contribution, kpi_rows
 from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, from_ms, to_ms
 from streams.dossier.state import merge as merge_event
@@ -77,10 +78,13 @@ class DossierProcessor(Processor):
         now = datetime.now(UTC)
         touched: dict[str, DossierState] = {}
         partitions: dict[str, int] = {}
+        before: dict[str, list[Cell]] = {}
         signals = SignalBatch()
         for record, model in await ingest(self.ctx, DOSSIER, batch, signals):
             assert isinstance(model, DossierEvent)
             state = touched.get(model.dossier_id) or self.load(model.dossier_id)
+            if model.dossier_id not in before:
+                before[model.dossier_id] = list(contribution(state))
             partitions[model.dossier_id] = record.partition
             was_resolved = state.first_resolved_id
             # A repeat changes nothing, but its state row is written again all the same: after
@@ -90,9 +94,12 @@ class DossierProcessor(Processor):
             if merge_event(state, model) and state.first_resolved_id != was_resolved:
                 signals.add(on_time_signal(state))
         state_rows = []
+        kpis: list[KpiRow] = []
         changed: list[tuple[DossierState, list[AlertChange]]] = []
         for dossier_id, state in touched.items():
             changed.append((state, evaluate(state, now, self.cfg.due_soon_working_days)))
+            # Rows first: kpi_rows records the cells written in the state stored next.
+            kpis += kpi_rows(state, before[dossier_id])
             self.states.put(dossier_id, state.to_dict(), partitions[dossier_id])
             state_rows.append(state_row(state, now))
             self.schedule(state)
@@ -101,7 +108,16 @@ class DossierProcessor(Processor):
         for state, changes in changed:
             await self.emit(state, changes)
         self.ctx.sink.extend(DOSSIER_STATE, state_rows)
+        self.write_kpis(kpis)
         await send_signals(self.ctx, signals)
+
+    def write_kpis(self, rows: list[KpiRow]) -> None:
+        """Each dossier's row per cell, into its grain's table."""
+        minute = [r.as_tuple() for r in rows if r.cell.grain == "minute"]
+        self.ctx.sink.extend(DOSSIER_KPI_MINUTE, minute)
+        self.ctx.sink.extend(
+            DOSSIER_KPI_DAILY, [r.as_tuple() for r in rows if r.cell.grain == "day"]
+        )
 
     async def on_timer(self) -> None:
         """Fire and resolve what the clock changed; now and then forget long-closed dossiers."""

@@ -17,6 +17,7 @@ import pytest
 
 from cityops.contract import DOSSIER
 from cityops.db import tables as t
+from cityops.db.dossier_history import backfill_dossier_history
 from cityops.db.migrate import load_reference, migrate
 from cityops.reference import load_reference as read_reference
 from cityops.settings import REFERENCE_DIR
@@ -270,6 +271,8 @@ def load_sample(client: Any, database: str, now: datetime) -> None:
     for spec, rows in sample_rows(now).items():
         # Row tuples, not inline VALUES: ClickHouse 18.16 stalls on inline VALUES over TCP.
         client.execute(spec.insert_sql(database), rows)
+    # The dossier KPIs the workers would keep for these states, by the batch rule.
+    backfill_dossier_history(client, database)
 
 
 @pytest.fixture
