@@ -19,6 +19,7 @@ import time
 
 from cityops.db.client import SqlClient
 from cityops.db.dossier_history import DOSSIER_HISTORY, backfill_dossier_history
+from cityops.db.open_dossiers import OPEN_HISTORY, backfill_open
 from cityops.db.sqltext import identifier, literal
 from cityops.db.tables import AGGREGATES, BACKFILLS, Aggregate
 
@@ -92,11 +93,13 @@ def backfill(client: SqlClient, database: str, *, again: bool = False) -> dict[s
     db = identifier(database)
     done_before = _recorded(client, db)
     seconds: dict[str, float] = {}
-    if DOSSIER_HISTORY not in done_before or again:
-        began = time.monotonic()
-        backfill_dossier_history(client, db)
-        record(client, db, DOSSIER_HISTORY)
-        seconds[DOSSIER_HISTORY] = time.monotonic() - began
+    history = {DOSSIER_HISTORY: backfill_dossier_history, OPEN_HISTORY: backfill_open}
+    for name, fill in history.items():
+        if name not in done_before or again:
+            began = time.monotonic()
+            fill(client, db)
+            record(client, db, name)
+            seconds[name] = time.monotonic() - began
     for aggregate in AGGREGATES:
         if aggregate.view in done_before and not again:
             continue

@@ -228,6 +228,10 @@ processing_count UInt8
 version UInt64
 """
 
+#: Open dossiers only: `dossier_state`'s rows of dossiers that are or were open, a closing
+#: row replacing the open one; closed rows are deleted by `compact_open` (open_dossiers.py).
+DOSSIER_OPEN = TableSpec("dossier_open", DOSSIER_STATE.columns)
+
 DOSSIER_KPI_MINUTE = TableSpec("dossier_kpi_minute", _cols("minute DateTime\n" + _DOSSIER_KPI))
 DOSSIER_KPI_DAILY = TableSpec("dossier_kpi_daily", _cols("day Date\n" + _DOSSIER_KPI))
 
@@ -317,6 +321,7 @@ TABLES: tuple[TableSpec, ...] = (
     REF_PROCEDURES,
     DOSSIER_KPI_MINUTE,
     DOSSIER_KPI_DAILY,
+    DOSSIER_OPEN,
 )
 BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}
 

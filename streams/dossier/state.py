@@ -80,6 +80,8 @@ class DossierState:
     #: Every KPI cell this dossier has written a row in, as [grain, at, agency, area]
     #: (streams/dossier/kpis.py): kept with the state so a recovered state knows them all.
     kpi_cells: list[list[Any]] = field(default_factory=list)
+    #: Whether a row of this dossier was written to `dossier_open` (then its closing is too).
+    open_written: bool = False
 
     @property
     def version(self) -> int:

@@ -21,7 +21,13 @@ from cityops.contract import DossierEvent, PaymentEvent, PortalEvent
 from cityops.db import migrate
 from cityops.db.client import make_client
 from cityops.db.sqltext import values
-from cityops.db.tables import DOSSIER_KPI_DAILY, DOSSIER_KPI_MINUTE, DOSSIER_STATE, TableSpec
+from cityops.db.tables import (
+    DOSSIER_KPI_DAILY,
+    DOSSIER_KPI_MINUTE,
+    DOSSIER_OPEN,
+    DOSSIER_STATE,
+    TableSpec,
+)
 from cityops.settings import Settings
 from streams.dossier.kpis import kpi_rows
 from streams.dossier.state import DossierState, merge
@@ -310,5 +316,7 @@ def load_crafted(backend: Backend, *, kpis: bool = True) -> None:
     for expected in EXPECTED_STATE:
         row = row_from_mapping(DOSSIER_STATE, {**expected, "updated_at": now})
         insert(backend, DOSSIER_STATE, [row])
+        if kpis and expected["received_event_at"] is not None:
+            insert(backend, DOSSIER_OPEN, [row])  # the workers write received dossiers here
     for spec, rows in (worker_kpi_rows() if kpis else {}).items():
         insert(backend, spec, rows)
