@@ -51,8 +51,8 @@ test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers, ClickHouse ou
 bench: stack-up ## Pipeline throughput, freshness and memory vs a minimal consumer (same run)
 	$(PY) -m bench.pipeline
 
-bench-queries: stack-up ## Dashboard query latency on synthetic history: aggregates vs today's views (VOLUME=province|country SCALE=1)
-	$(PY) -m bench.queries --volume $(or $(VOLUME),province) --scale $(or $(SCALE),1)
+bench-queries: stack-up ## Dashboard query latency on synthetic history vs the query-time views (VOLUME=province|country SCALE=1 DAYS=)
+	$(PY) -m bench.queries --volume $(or $(VOLUME),province) --scale $(or $(SCALE),1) $(if $(DAYS),--days $(DAYS))
 
 schemas: setup ## Regenerate the contract's JSON Schema files
 	$(CITYOPS) contract schemas

@@ -100,6 +100,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--volume", choices=sorted(VOLUMES), default="province")
     parser.add_argument("--scale", type=float, default=1.0, help="rows x this (default 1)")
+    parser.add_argument(
+        "--days", type=int, help="generate only the last DAYS at the volume's rows per day"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds of the new views")
     parser.add_argument(
         "--baseline-rounds", type=int, default=1, help="rounds of today's views (0: skip)"
@@ -113,6 +116,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     volume = VOLUMES[args.volume].scaled(args.scale)
+    if args.days:
+        volume = volume.recent(args.days)
 
     settings = localstack.clickhouse_settings()
     client = make_client(settings, send_receive_timeout=3600)
