@@ -51,6 +51,9 @@ test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers, ClickHouse ou
 bench: stack-up ## Pipeline throughput, freshness and memory vs a minimal consumer (same run)
 	$(PY) -m bench.pipeline
 
+bench-queries: stack-up ## Dashboard query latency on synthetic history vs the query-time views (VOLUME=province|country SCALE=1 DAYS=)
+	$(PY) -m bench.queries --volume $(or $(VOLUME),province) --scale $(or $(SCALE),1) $(if $(DAYS),--days $(DAYS))
+
 schemas: setup ## Regenerate the contract's JSON Schema files
 	$(CITYOPS) contract schemas
 
@@ -70,4 +73,4 @@ new-connector: setup ## Scaffold a connector package: make new-connector NAME=ho
 bench-connectors: stack-up ## Events/s of one connector vs plain kafka-python, same events
 	$(PY) -m bench.connectors
 
-.PHONY: bench db-migrate kafka-init demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards new-connector bench-connectors
+.PHONY: bench bench-queries db-migrate kafka-init demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards new-connector bench-connectors

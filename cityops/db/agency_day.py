@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cityops.db.client import read_settings_clause
 from cityops.db.tables import V_DOSSIER_DAILY, V_DOSSIER_OPEN, V_PAYMENT_DAILY, V_PORTAL_DAILY
 
 #: Output columns, in order; each branch of the union fills its own and zeroes the rest.
@@ -73,7 +74,7 @@ def query(database: str, day: str | None = None) -> str:
     totals = ", ".join(f"sum({c}) AS {c}_total" for c in COLUMNS)
     return (
         f"SELECT agency_code, {totals} FROM ({' UNION ALL '.join(branches)}) "
-        "GROUP BY agency_code ORDER BY received_total DESC, agency_code"
+        "GROUP BY agency_code ORDER BY received_total DESC, agency_code " + read_settings_clause()
     )
 
 

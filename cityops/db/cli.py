@@ -11,6 +11,7 @@ from cityops import servers
 from cityops.cli.common import ConfigOption, setup
 from cityops.db import migrate as migrations
 from cityops.db.accounts import access_sql, view_security_sql
+from cityops.db.backfill import BackfillError, backfill
 from cityops.db.client import make_client
 from cityops.reference import load_reference
 
@@ -29,7 +30,7 @@ def migrate(
     settings = setup(config)
     servers.require(settings, clickhouse=True)
     database = settings.clickhouse.database
-    client = make_client(settings.clickhouse, migrator=True)
+    client = make_client(settings.clickhouse, migrator=True, send_receive_timeout=3600)
     try:
         try:
             done = migrations.migrate(client, database)
@@ -40,11 +41,44 @@ def migrate(
             typer.echo(f"applied {migration.version:03d}_{migration.name}")
         if not done:
             typer.echo(f"{database}: schema up to date")
+        if done:
+            # New aggregates see only what is inserted from now on: fill in the history
+            # (each aggregate once; recorded in the backfills table).
+            _echo_backfill(backfill(client, database))
         if reference:
             counts = migrations.load_reference(
                 client, database, load_reference(settings.reference_dir)
             )
             typer.echo("reference: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    finally:
+        client.disconnect()
+
+
+def _echo_backfill(seconds: dict[str, float]) -> None:
+    done = ", ".join(f"{t} ({s:.1f} s)" for t, s in seconds.items())
+    typer.echo(f"backfilled: {done or 'nothing left to do'}")
+
+
+@app.command("backfill")
+def backfill_command(
+    config: ConfigOption = None,
+    again: bool = typer.Option(
+        False, "--again", help="Redo aggregates already backfilled (changes no figure)."
+    ),
+) -> None:
+    """Fill the aggregate tables from the history in the raw tables; safe to re-run.
+
+    `migrate` runs it after applying migrations; each aggregate is backfilled once unless
+    --again (every aggregate is a max, an argMax or a set of distinct ids, and dossier rows
+    carry their state's version, so a second pass changes no figure).
+    """
+    settings = setup(config)
+    client = make_client(settings.clickhouse, migrator=True, send_receive_timeout=3600)
+    try:
+        _echo_backfill(backfill(client, settings.clickhouse.database, again=again))
+    except BackfillError as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(2) from exc
     finally:
         client.disconnect()
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from cityops.db.accounts import READER_LIMITS, password_sha256
+from cityops.db.client import READ_SETTINGS
 from cityops.db.sqltext import identifier
 from cityops.settings import ClickHouseSettings, Settings
 
@@ -29,6 +30,8 @@ def values(settings: ClickHouseSettings) -> dict[str, str]:
     """The template's @NAMES@ and what replaces each."""
     limits = [f"            <{k}>{v}</{k}>" for k, v in READER_LIMITS.items()]
     limits.append("            <result_overflow_mode>throw</result_overflow_mode>")
+    # What cityops' own readers send with each query (readonly=1 ignores sent settings).
+    limits += [f"            <{k}>{v}</{k}>" for k, v in READ_SETTINGS.items()]
     return {
         "MIGRATOR_USER": identifier(settings.migrator_user),
         "WRITER_USER": identifier(settings.user),

@@ -8,7 +8,7 @@ so their values are written into the text instead of being sent as a native data
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -34,6 +34,8 @@ def literal(value: object) -> str:
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return f"toDateTime({int(aware.timestamp())})"
+    if isinstance(value, date):
+        return f"toDate('{value.isoformat()}')"
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
     if isinstance(value, str):

@@ -210,6 +210,31 @@ at DateTime
     ),
 )
 
+#: Dossier KPIs kept by the workers (streams/dossier/kpis.py): one row per cell (minute or
+#: local day, agency, area) and dossier, its figures there (zeros once it left the cell);
+#: the highest version (the state's) wins, and the views sum the cells.
+_DOSSIER_KPI = """
+agency_code String
+area_code String
+dossier_id String
+received UInt8
+online_received UInt8
+full_online_received UInt8
+resolved UInt8
+resolved_on_time UInt8
+resolved_late UInt8
+processing_seconds Int64
+processing_count UInt8
+version UInt64
+"""
+
+#: Open dossiers only: `dossier_state`'s rows of dossiers that are or were open, a closing
+#: row replacing the open one; closed rows are deleted by `compact_open` (open_dossiers.py).
+DOSSIER_OPEN = TableSpec("dossier_open", DOSSIER_STATE.columns)
+
+DOSSIER_KPI_MINUTE = TableSpec("dossier_kpi_minute", _cols("minute DateTime\n" + _DOSSIER_KPI))
+DOSSIER_KPI_DAILY = TableSpec("dossier_kpi_daily", _cols("day Date\n" + _DOSSIER_KPI))
+
 REF_AGENCIES = TableSpec(
     "ref_agencies",
     _cols(
@@ -254,6 +279,8 @@ weight Float64
 )
 
 SCHEMA_MIGRATIONS = "schema_migrations"
+#: Which one-time backfills have completed (`cityops db backfill`).
+BACKFILLS = "backfills"
 
 #: Raw event table of each source topic (base topic name -> table).
 #: Each worker's sink, per table, sampled with the consumer lag (docs/operations.md, "Poison
@@ -292,6 +319,9 @@ TABLES: tuple[TableSpec, ...] = (
     REF_AGENCIES,
     REF_AREAS,
     REF_PROCEDURES,
+    DOSSIER_KPI_MINUTE,
+    DOSSIER_KPI_DAILY,
+    DOSSIER_OPEN,
 )
 BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}
 
@@ -325,6 +355,51 @@ VIEWS: tuple[str, ...] = (
     V_BUSINESS_REGISTRATION,
 )
 
+#: Tables ClickHouse keeps from the raw tables (migrations 006, 007): payments and portal
+#: per minute and per local day, the pipeline's health per second and in total.
+AGG_PAYMENT_MINUTE = "agg_payment_minute"
+AGG_PAYMENT_DAILY = "agg_payment_daily"
+AGG_PORTAL_MINUTE = "agg_portal_minute"
+AGG_PORTAL_DAILY = "agg_portal_daily"
+AGG_INGEST_TOTALS = "agg_ingest_totals"
+AGG_INGEST_SECOND = "agg_ingest_second"
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """A materialized view that folds each block inserted into `source` into `table`.
+
+    Its SELECT (in the migration) is also what `cityops db backfill` runs over the history,
+    one month of `source` at a time (`month_column` is the source's partition column).
+    """
+
+    view: str
+    table: str
+    source: TableSpec
+    month_column: str = "occurred_at"
+    #: A condition on the source rows worth backfilling ("" = all): the per-second health
+    #: aggregate is only ever read for the last 5 minutes, so its backfill takes the last hour.
+    backfill_only: str = ""
+
+
+def _per_source(table: str, prefix: str, only: str = "") -> tuple[Aggregate, ...]:
+    sources = {"dossier": DOSSIER_EVENTS, "payment": PAYMENT_EVENTS, "portal": PORTAL_EVENTS}
+    raw = tuple(
+        Aggregate(f"{prefix}_{name}", table, spec, backfill_only=only)
+        for name, spec in sources.items()
+    )
+    return (*raw, Aggregate(f"{prefix}_deadletters", table, DEADLETTERS, "at", only))
+
+
+AGGREGATES: tuple[Aggregate, ...] = (
+    Aggregate("mv_payment_minute", AGG_PAYMENT_MINUTE, PAYMENT_EVENTS),
+    Aggregate("mv_payment_daily", AGG_PAYMENT_DAILY, PAYMENT_EVENTS),
+    Aggregate("mv_portal_minute", AGG_PORTAL_MINUTE, PORTAL_EVENTS),
+    Aggregate("mv_portal_daily", AGG_PORTAL_DAILY, PORTAL_EVENTS),
+    *_per_source(AGG_INGEST_TOTALS, "mv_ingest_totals"),
+    *_per_source(AGG_INGEST_SECOND, "mv_ingest_second", "ingested_at >= now() - 3600"),
+)
+
 #: Field code of business registration (đăng ký doanh nghiệp), tracked against 1.5 days.
 BUSINESS_REGISTRATION_FIELD = "DKDN"
 
@@ -334,7 +409,10 @@ def template_names(database: str) -> dict[str, str]:
     names: dict[str, str] = {"db": database, "tz": LOCAL_TZ}
     names.update({t.name: t.name for t in TABLES})
     names.update({v: v for v in VIEWS})
+    names.update({a.table: a.table for a in AGGREGATES})
+    names.update({a.view: a.view for a in AGGREGATES})
     names[SCHEMA_MIGRATIONS] = SCHEMA_MIGRATIONS
+    names[BACKFILLS] = BACKFILLS
     names["dossier_topic"] = DOSSIER.base
     names["payment_topic"] = PAYMENT.base
     names["portal_topic"] = PORTAL.base

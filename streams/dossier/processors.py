@@ -9,6 +9,7 @@ overdue alerts within seconds of the deadline.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import logging
 import time
@@ -20,10 +21,13 @@ import faust
 from faust.types import Message
 
 from cityops.contract import DOSSIER, DossierEvent
-from cityops.db.tables import DOSSIER_STATE
+from cityops.db.client import make_client
+from cityops.db.open_dossiers import compact_open
+from cityops.db.tables import DOSSIER_KPI_DAILY, DOSSIER_KPI_MINUTE, DOSSIER_OPEN, DOSSIER_STATE
 from streams.alerts.build import build_alert
 from streams.context import Context
 from streams.dossier.deadlines import AlertChange, evaluate, next_check_ms
+from streams.dossier.kpis import Cell, KpiRow, contribution, kpi_rows
 from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, from_ms, to_ms
 from streams.dossier.state import merge as merge_event
@@ -80,10 +84,15 @@ class DossierProcessor(Processor):
         now = datetime.now(UTC)
         touched: dict[str, DossierState] = {}
         partitions: dict[str, int] = {}
+        before: dict[str, list[Cell]] = {}
+        was_open: dict[str, bool] = {}
         signals = SignalBatch()
         for record, model in await ingest(self.ctx, DOSSIER, batch, signals):
             assert isinstance(model, DossierEvent)
             state = touched.get(model.dossier_id) or self.load(model.dossier_id)
+            if model.dossier_id not in before:
+                before[model.dossier_id] = list(contribution(state))
+                was_open[model.dossier_id] = state.is_open
             partitions[model.dossier_id] = record.partition
             was_resolved = state.first_resolved_id
             # A repeat changes nothing, but its state row is written again all the same: after
@@ -93,18 +102,36 @@ class DossierProcessor(Processor):
             if merge_event(state, model) and state.first_resolved_id != was_resolved:
                 signals.add(on_time_signal(state))
         state_rows = []
+        open_rows = []
+        kpis: list[KpiRow] = []
         changed: list[tuple[DossierState, list[AlertChange]]] = []
         for dossier_id, state in touched.items():
             changed.append((state, evaluate(state, now, self.cfg.due_soon_working_days)))
+            # Rows first: what they wrote is recorded in the state stored next.
+            kpis += kpi_rows(state, before[dossier_id])
+            writes_open = state.is_open or state.open_written or was_open[dossier_id]
+            state.open_written = writes_open
             self.states.put(dossier_id, state.to_dict(), partitions[dossier_id])
             state_rows.append(state_row(state, now))
+            if writes_open:
+                open_rows.append(state_rows[-1])
             self.schedule(state)
         # Every state is written before the first await: the timer, running between two
         # awaits, then never reads a state this batch has already changed.
         for state, changes in changed:
             await self.emit(state, changes)
         self.ctx.sink.extend(DOSSIER_STATE, state_rows)
+        self.ctx.sink.extend(DOSSIER_OPEN, open_rows)
+        self.write_kpis(kpis)
         await send_signals(self.ctx, signals)
+
+    def write_kpis(self, rows: list[KpiRow]) -> None:
+        """Each dossier's row per cell, into its grain's table."""
+        minute = [r.as_tuple() for r in rows if r.cell.grain == "minute"]
+        self.ctx.sink.extend(DOSSIER_KPI_MINUTE, minute)
+        self.ctx.sink.extend(
+            DOSSIER_KPI_DAILY, [r.as_tuple() for r in rows if r.cell.grain == "day"]
+        )
 
     async def on_timer(self) -> None:
         """Fire and resolve what the clock changed; now and then forget long-closed dossiers."""
@@ -124,6 +151,7 @@ class DossierProcessor(Processor):
         if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
             self._pruned_at = time.monotonic()
             self.prune_closed(now - timedelta(hours=self.cfg.closed_retention_hours))
+            await asyncio.get_running_loop().run_in_executor(None, self.compact_open)
 
     async def on_rebalance(self, partitions: set[int]) -> None:
         await super().on_rebalance(partitions)
@@ -132,6 +160,16 @@ class DossierProcessor(Processor):
             self.schedule(DossierState.from_dict(value))
         log.info("deadline heap rebuilt: %d open dossiers scheduled", len(self.heap))
         await self.on_timer()
+
+    def compact_open(self) -> None:
+        """Drop closed dossiers from `dossier_open` (several workers doing it is harmless)."""
+        client = make_client(self.ctx.settings.clickhouse)
+        try:
+            compact_open(client, self.ctx.settings.clickhouse.database)
+        except Exception as error:  # ClickHouse down: the next pass will do it
+            log.warning("dossier_open compaction failed: %s", str(error).split("\n")[0])
+        finally:
+            client.disconnect()
 
     def schedule(self, state: DossierState) -> None:
         moment = next_check_ms(state, self.cfg.due_soon_working_days)

@@ -77,6 +77,11 @@ class DossierState:
     seen: set[int] = field(default_factory=set)
     #: Alerts of this dossier now firing: kind -> opened_at (ms).
     firing: dict[str, int] = field(default_factory=dict)
+    #: Every KPI cell this dossier has written a row in, as [grain, at, agency, area]
+    #: (streams/dossier/kpis.py): kept with the state so a recovered state knows them all.
+    kpi_cells: list[list[Any]] = field(default_factory=list)
+    #: Whether a row of this dossier was written to `dossier_open` (then its closing is too).
+    open_written: bool = False
 
     @property
     def version(self) -> int:
@@ -101,6 +106,7 @@ class DossierState:
         data = {name: getattr(self, name) for name in _FIELDS}
         data["seen"] = sorted(self.seen)
         data["firing"] = dict(self.firing)
+        data["kpi_cells"] = [list(c) for c in self.kpi_cells]
         return data
 
     @classmethod

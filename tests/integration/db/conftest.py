@@ -21,8 +21,16 @@ from cityops.contract import DossierEvent, PaymentEvent, PortalEvent
 from cityops.db import migrate
 from cityops.db.client import make_client
 from cityops.db.sqltext import values
-from cityops.db.tables import DOSSIER_STATE, TableSpec
+from cityops.db.tables import (
+    DOSSIER_KPI_DAILY,
+    DOSSIER_KPI_MINUTE,
+    DOSSIER_OPEN,
+    DOSSIER_STATE,
+    TableSpec,
+)
 from cityops.settings import Settings
+from streams.dossier.kpis import kpi_rows
+from streams.dossier.state import DossierState, merge
 from streams.sink.rows import epoch_ms, raw_row, row_from_mapping
 
 
@@ -294,8 +302,23 @@ def insert(backend: Backend, spec: TableSpec, rows: list[tuple[Any, ...]]) -> No
     backend.client.execute(spec.insert_sql(backend.database), rows)
 
 
-def load_crafted(backend: Backend) -> None:
-    """Insert the raw events (one INSERT per event: arrival order) and the workers' state."""
+def worker_kpi_rows() -> dict[TableSpec, list[tuple[Any, ...]]]:
+    """The dossier KPI rows a worker writes for DOSSIER_EVENTS (streams/dossier/kpis.py), one
+    event per batch in arrival order; the table keeps the highest version of each."""
+    states: dict[str, DossierState] = {}
+    rows: dict[TableSpec, list[tuple[Any, ...]]] = {DOSSIER_KPI_MINUTE: [], DOSSIER_KPI_DAILY: []}
+    for event in DOSSIER_EVENTS:
+        state = states.setdefault(event.dossier_id, DossierState(event.dossier_id))
+        merge(state, event)
+        for row in kpi_rows(state):
+            spec = DOSSIER_KPI_MINUTE if row.cell.grain == "minute" else DOSSIER_KPI_DAILY
+            rows[spec].append(row.as_tuple())
+    return rows
+
+
+def load_crafted(backend: Backend, *, kpis: bool = True) -> None:
+    """Insert the raw events (one INSERT per event: arrival order) and the workers' state
+    and, unless the schema predates them (`kpis=False`), the workers' dossier KPIs."""
     now = datetime.now(UTC).replace(microsecond=0)
     for offset, event in enumerate([*DOSSIER_EVENTS, *PAYMENT_EVENTS, *PORTAL_EVENTS]):
         spec, row = raw_row(event, partition=0, offset=offset, ingested_at=now)
@@ -303,3 +326,7 @@ def load_crafted(backend: Backend) -> None:
     for expected in EXPECTED_STATE:
         row = row_from_mapping(DOSSIER_STATE, {**expected, "updated_at": now})
         insert(backend, DOSSIER_STATE, [row])
+        if kpis and expected["received_event_at"] is not None:
+            insert(backend, DOSSIER_OPEN, [row])  # the workers write received dossiers here
+    for spec, rows in (worker_kpi_rows() if kpis else {}).items():
+        insert(backend, spec, rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from cityops.db import reconcile
-from cityops.db.tables import DOSSIER_STATE
+from cityops.db.tables import DOSSIER_OPEN, DOSSIER_STATE
 from streams.sink.rows import row_from_mapping
 
 from .conftest import EXPECTED_STATE, Backend, insert, load_crafted
@@ -27,7 +27,8 @@ def test_a_wrong_worker_state_is_reported(backend: Backend) -> None:
     wrong = next(s for s in EXPECTED_STATE if s["dossier_id"] == "D3")
     wrong = {**wrong, "status": "resolved", "closed": 1, "version": 99,
              "updated_at": datetime.now(UTC)}  # fmt: skip
-    insert(backend, DOSSIER_STATE, [row_from_mapping(DOSSIER_STATE, wrong)])
+    for spec in (DOSSIER_STATE, DOSSIER_OPEN):  # a worker writes both
+        insert(backend, spec, [row_from_mapping(spec, wrong)])
     differences = reconcile.reconcile(backend.client, backend.database)
     assert {(d.figure, d.key) for d in differences} == {
         ("dossier_state", ("D3",)),

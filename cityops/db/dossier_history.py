@@ -1,0 +1,69 @@
+"""The dossier figures already in `dossier_state`, backfilled into the KPI tables.
+
+Workers write each dossier's row per KPI cell when its state changes
+(streams/dossier/kpis.py). A deployment upgraded to those tables has years of dossiers no
+worker will touch again: their rows are computed here, by the same rule in batch SQL, from
+`dossier_state FINAL`, with the state's version. A worker's later row for the same cell and
+dossier has a version at least as high (it derives from the same state, or a newer one), so
+the backfill is safe to re-run, and safe while workers write.
+"""
+
+from __future__ import annotations
+
+from cityops.db.client import SqlClient
+from cityops.db.migrate import render
+from cityops.db.sqltext import identifier
+from cityops.db.tables import DOSSIER_KPI_DAILY, DOSSIER_KPI_MINUTE
+
+#: Each dossier's figures per cell (`{cell}`: the minute or local day of the time column).
+_CONTRIBUTIONS = """
+SELECT {received_cell} AS cell, agency_code, area_code, dossier_id, version,
+       1 AS received, toUInt8(channel = 'online') AS online_received,
+       toUInt8(online_level = 'full') AS full_online_received, 0 AS resolved,
+       0 AS resolved_on_time, 0 AS resolved_late, toInt64(0) AS processing_seconds,
+       0 AS processing_count
+FROM {{db}}.{{dossier_state}} FINAL
+WHERE isNotNull(received_event_at)
+UNION ALL
+SELECT {resolved_cell} AS cell, agency_code, area_code, dossier_id, version,
+       0 AS received, 0 AS online_received, 0 AS full_online_received, 1 AS resolved,
+       toUInt8(ifNull(resolved_at <= due_at, 0)) AS resolved_on_time,
+       toUInt8(1 - resolved_on_time) AS resolved_late,
+       if(isNotNull(received_at) AND isNotNull(resolved_at),
+          toInt64(assumeNotNull(resolved_at)) - toInt64(assumeNotNull(received_at)),
+          toInt64(0)) AS processing_seconds,
+       toUInt8(isNotNull(received_at) AND isNotNull(resolved_at)) AS processing_count
+FROM {{db}}.{{dossier_state}} FINAL
+WHERE isNotNull(first_resolved_event_at)
+"""
+
+_CELLS = {
+    DOSSIER_KPI_MINUTE.name: "toStartOfMinute(assumeNotNull({column}))",
+    DOSSIER_KPI_DAILY.name: "toDate(toTimeZone(assumeNotNull({column}), '{{tz}}'))",
+}
+#: The 0/1 figures (the columns written as UInt8 before the processing time's).
+_FIGURES = tuple(
+    c.name for c in DOSSIER_KPI_MINUTE.columns if c.type == "UInt8" and c.name != "processing_count"
+)
+DOSSIER_HISTORY = "dossier_kpis_history"
+
+
+def history_sql(table: str) -> str:
+    """INSERT of every dossier's rows into `table` (one row per cell: figures summed)."""
+    cell = _CELLS[table]
+    contributions = _CONTRIBUTIONS.format(
+        received_cell=cell.format(column="received_event_at"),
+        resolved_cell=cell.format(column="first_resolved_event_at"),
+    )
+    flags = ", ".join(f"toUInt8(sum({c}))" for c in _FIGURES)
+    return (
+        f"INSERT INTO {{db}}.{table} SELECT cell, agency_code, area_code, dossier_id, {flags}, "
+        "sum(processing_seconds), toUInt8(sum(processing_count)), max(version) "
+        f"FROM ({contributions}) GROUP BY cell, agency_code, area_code, dossier_id"
+    )
+
+
+def backfill_dossier_history(client: SqlClient, database: str) -> None:
+    """Write every dossier's KPI rows from `dossier_state` into both grains' tables."""
+    for table in _CELLS:
+        client.execute(render(history_sql(table), identifier(database)))
