@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cityops.contract import TopicSpec
 from cityops.settings import Settings
 from streams.alerts import processors as alerts
 from streams.context import Context
@@ -26,6 +27,28 @@ DOMAINS = (dossier, payment, portal, rates, alerts, health)
 def app_id(settings: Settings) -> str:
     base = settings.streams.app_id
     return f"{settings.kafka.namespace}.{base}" if settings.kafka.namespace else base
+
+
+def internal_topics(ctx: Context) -> list[TopicSpec]:
+    """The topics the app itself uses besides the contract's: table changelogs (compacted,
+    partitioned like their input) and the signals topic.
+
+    They must exist before the worker's consumer starts: Faust's assignor ignores topics
+    missing from the metadata it fetched at start ("Ignoring missing topic"), and until the
+    next metadata refresh (minutes) a worker that takes over a partition is given no
+    changelog to recover, so it merges new events onto empty state.
+    """
+    namespace = ctx.namespace
+    prefix = f"{namespace}." if namespace else ""
+    specs = [
+        TopicSpec(str(table.changelog_topic.get_topic_name()).removeprefix(prefix), None,
+                  partitions=table.partitions or 1, compacted=True)
+        for table in ctx.app.tables.values()
+    ]  # fmt: skip
+    signals = ctx.signals_topic()
+    (name,) = signals.topics
+    specs.append(TopicSpec(name.removeprefix(prefix), None, partitions=1))
+    return specs
 
 
 def create_app(settings: Settings, sink: Any, *, web_port: int | None = None) -> Context:

@@ -28,7 +28,8 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
     import faust
     import mode.loop
 
-    from streams.app import create_app
+    from cityops.kafka import ensure_topics
+    from streams.app import create_app, internal_topics
     from streams.sink.clickhouse import ClickHouseSink
 
     settings = setup(config)
@@ -48,6 +49,7 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
         settings.clickhouse.database,
         web_port,
     )
+    ensure_topics(settings.kafka, internal_topics(ctx))
     worker = faust.Worker(
         ctx.app,
         loglevel=settings.log_level.lower().replace("warning", "warn"),

@@ -13,6 +13,7 @@ from cityops.db.tables import DEADLETTERS, V_ALERTS, V_DOSSIER_DAILY, V_DOSSIER_
 from cityops.kafka import make_producer
 from connectors.simulator import generate
 from tests.support.feeding import expected_counts, missing, publish, settled, stored_counts
+from tests.support.multiworker import assert_exact
 from tests.support.pipeline import wait_until
 
 DAY = date(2026, 3, 3)  # a Tuesday
@@ -53,19 +54,7 @@ def test_worker_killed_mid_stream_counts_nothing_twice(pipeline_settings, start_
     wait_until(lambda: stored_counts(ch, database)["dossier_events"] > 0, timeout=90)
     first.kill()
     publish(pipeline_settings, events[half:] + events[: half // 2])  # the rest, plus replays
-    start_worker()
-    wait_until(
-        lambda: settled(ch, database, events),
-        timeout=180,
-        every=1,
-        describe=lambda: missing(ch, database, events),
-    )
-    assert reconcile(ch, database) == []
-    wait_until(
-        lambda: not reconcile_alerts(ch, database),
-        timeout=60,
-        describe=lambda: str(reconcile_alerts(ch, database)[:5]),
-    )
+    assert_exact(ch, database, events, [start_worker()])
 
 
 def test_overdue_alert_fires_then_resolves(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]

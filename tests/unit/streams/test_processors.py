@@ -16,6 +16,7 @@ from typing import Any
 
 from cityops.contract import AlertEvent, PortalEvent
 from cityops.db.tables import DOSSIER_EVENTS, DOSSIER_STATE, PORTAL_EVENTS
+from streams.app import internal_topics
 from streams.sink import RejectedRow
 from tests.unit.streams.conftest import changelog, records, run
 from tests.unit.streams.factories import dossier_event
@@ -147,3 +148,16 @@ def test_source_rows_keep_their_record_for_the_dead_letter_path(worker) -> None:
     good = dossier_event("received", 0).to_json_bytes()
     run(ctx, "dossier", records(good, b"not json"))
     assert sink.originals[DOSSIER_EVENTS.name] == [good]
+
+
+def test_every_table_is_co_partitioned_with_its_input_and_declared_before_start(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, _ = worker
+    declared = {spec.name(ctx.namespace): spec for spec in internal_topics(ctx)}
+    for processor in ctx.stateful.values():
+        (source,) = processor.topic.topics
+        source_partitions = processor.topic.partitions
+        for table in processor.tables:
+            changelog_topic = table.table.changelog_topic.get_topic_name()
+            # The worker creates it before its consumer starts, partitioned like its input.
+            assert declared[changelog_topic].partitions == source_partitions, source
+            assert declared[changelog_topic].compacted
