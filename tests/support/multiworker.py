@@ -83,14 +83,15 @@ def processed_partitions_since(ch: Any, database: str, since: datetime) -> set[i
 
 
 class RebalanceWatch:
-    """How long a worker's SIGKILL leaves its partitions unprocessed: from the kill until
-    every partition of the dossier topic has a row written again. Events arrive throughout,
-    so a partition without new rows is one nobody owns. Rows count from the whole second
-    after the kill (ClickHouse DateTime), so the killed worker's last rows do not."""
+    """How long a worker's departure leaves its partitions unprocessed: from the watch's
+    creation (right after the SIGKILL or stop) until every partition of the dossier topic has
+    a row written again. Events arrive throughout, so a partition without new rows is one
+    nobody owns. Rows count from the whole second after the departure (ClickHouse DateTime),
+    so the departed worker's last rows do not."""
 
     def __init__(self, ch: Any, database: str, partitions: int) -> None:
         self.ch, self.database, self.partitions = ch, database, partitions
-        self.killed = time.monotonic()
+        self.since = time.monotonic()
         self.cutoff = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
         self.seconds: float | None = None
 
@@ -102,9 +103,13 @@ class RebalanceWatch:
                 len(processed_partitions_since(self.ch, self.database, self.cutoff))
                 == self.partitions
             ):
-                self.seconds = time.monotonic() - self.killed
+                self.seconds = time.monotonic() - self.since
             else:
                 time.sleep(0.5)
         if until is None:
             assert self.seconds is not None, "partitions not processed again within the timeout"
         return self.seconds
+
+
+def shown(seconds: float | None) -> str:
+    return "not within the scenario" if seconds is None else f"{seconds:.1f} s"
