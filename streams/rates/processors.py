@@ -41,6 +41,8 @@ class RateWindow:
     agency: str = ""
     #: Version of the last alert change published for this window (see next_version).
     version: int = 0
+    #: Whether that change was about the past (recorded, not paged).
+    backlog: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,12 +50,13 @@ class RateWindow:
             "opened_ms": self.opened_ms,
             "agency": self.agency,
             "version": self.version,
+            "backlog": self.backlog,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RateWindow:
         rate = RollingRate.from_dict(data["rate"])
-        return cls(rate, data["opened_ms"], data["agency"], data["version"])
+        return cls(rate, data["opened_ms"], data["agency"], data["version"], data["backlog"])
 
 
 @dataclass
@@ -181,24 +184,31 @@ class RatesProcessor(Processor):
         hits, total = window.rate.totals(self.cfg.rate_window_minutes)
         rate = None if total == 0 else hits / total
         decision = rule.decide(bool(window.opened_ms), rate, total)
-        if decision is None:
-            return
         minute_ms = window.rate.newest * MINUTE_MS
+        # A window whose newest minute is long past describes the past (a backfill, a
+        # worker catching up): its changes are recorded, not paged. An alert raised so and
+        # still firing once live minutes arrive is published again, now to page.
+        past = minute_ms < _now_ms() - int(self.cfg.backlog_lag_seconds * 1000)
+        if decision is None and not (window.opened_ms and window.backlog and not past):
+            return
+        firing = bool(window.opened_ms) if decision is None else decision
         opened = minute_ms if decision else window.opened_ms or minute_ms
-        window.opened_ms = opened if decision else 0
+        window.opened_ms = opened if firing else 0
+        window.backlog = past
         window.version = next_version(window.version, _now_ms())
         is_payment = rule.kind == AlertKind.PAYMENT_FAILURE_SPIKE
         alert = build_alert(
             kind=rule.kind,
-            state=AlertState.FIRING if decision else AlertState.RESOLVED,
+            state=AlertState.FIRING if firing else AlertState.RESOLVED,
             severity=rule.severity,
             subject=subject,
             opened_at=from_ms(opened) or datetime.now(UTC),
-            resolved_at=None if decision else from_ms(max(minute_ms, opened)),
+            resolved_at=None if firing else from_ms(max(minute_ms, opened)),
             detail=describe(rate, total, rule.threshold),
             agency_code=window.agency or (None if is_payment else subject),
             source=self.ctx.source,
             version=window.version,
+            backlog=past,
         )
         await self.ctx.publish_alert(alert)
 

@@ -5,6 +5,7 @@ while catching up on a backlog are marked so they do not page."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import timedelta
 
@@ -63,3 +64,19 @@ def test_alerts_raised_while_catching_up_do_not_page_until_caught_up(worker) -> 
     first = next(a for a in seen.alerts if a.subject == "D-1" and a.kind.value == "dossier_overdue")
     assert paged[0].version is not None and first.version is not None
     assert paged[0].version > first.version and paged[0].opened_at == first.opened_at
+
+
+def _rate_signal(minute: int, hits: int, total: int) -> bytes:
+    signal = {"type": "rate", "kind": "payment_failure_spike", "subject": "vnpay"}
+    return json.dumps(signal | {"minute": minute, "hits": hits, "total": total}).encode()
+
+
+def test_a_rate_alert_about_the_past_pages_only_once_live_minutes_confirm_it(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, seen = worker
+    now_minute = int(time.time() // 60)
+    run(ctx, "rates", records(_rate_signal(now_minute - 60, 15, 30)))  # an hour ago
+    run(ctx, "rates", records(_rate_signal(now_minute, 10, 20)))  # now, still failing
+    changes = [(a.state.value, a.backlog) for a in seen.alerts]
+    assert changes == [("firing", True), ("firing", False)]
+    past, live = seen.alerts
+    assert live.opened_at == past.opened_at and live.version > past.version  # type: ignore[operator]
