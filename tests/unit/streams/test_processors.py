@@ -161,3 +161,12 @@ def test_every_table_is_co_partitioned_with_its_input_and_declared_before_start(
             # The worker creates it before its consumer starts, partitioned like its input.
             assert declared[changelog_topic].partitions == source_partitions, source
             assert declared[changelog_topic].compacted
+
+
+def test_state_left_in_an_older_changelog_format_is_ignored_not_fatal(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, sink, _ = worker
+    states = ctx.stateful["dossier"].states
+    states.table.data[b'"D-1"'] = {"dossier_id": "D-1", "status": "received"}  # JSON key, bare
+    run(ctx, "dossier", records(dossier_event("received", 0).to_json_bytes()))
+    assert [key for key, _ in states.items()] == ["D-1"]
+    assert len(sink.rows[DOSSIER_STATE.name]) == 1
