@@ -203,6 +203,10 @@ class StreamsSettings(BaseModel):
     #: A sink with rows waiting and no successful write for this long is stuck: the worker's
     #: /health answers 503 and /metrics says so (docs/operations.md, "Poison and stuck sinks").
     sink_stuck_seconds: float = 120.0
+    #: A worker whose records are older than this (seconds since they were published) is
+    #: catching up on a backlog: its alerts are recorded with `backlog` set and do not page;
+    #: those still firing once it caught up are published again without it.
+    backlog_lag_seconds: float = 120.0
 
 
 class ContractSettings(BaseModel):

@@ -45,10 +45,10 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
     import faust
     import mode.loop
 
-    from cityops.kafka_topics import check_plans
+    from cityops.kafka_topics import apply_plans, check_plans
     from streams.app import create_app
     from streams.sink.clickhouse import ClickHouseSink
-    from streams.topics import plans_of, subscribed_topics
+    from streams.topics import internal_plans, plans_of, subscribed_topics
 
     settings = setup(config)
     _refuse_bad_kafka_access(settings)
@@ -70,6 +70,10 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
         settings.clickhouse.database,
         web_port,
     )
+    # Changelogs and signals before the consumer starts: Faust's assignor ignores topics
+    # missing from the metadata it fetched at start, and a worker taking over a partition
+    # would recover no state until a metadata refresh minutes later (issue 7).
+    apply_plans(settings.kafka, internal_plans(ctx))
     worker = faust.Worker(
         ctx.app,
         loglevel=settings.log_level.lower().replace("warning", "warn"),

@@ -137,13 +137,20 @@ class Context:
         return decoded
 
     async def send_signal(self, value: bytes) -> None:
-        """One rate signal (streams/rates/signals.py) to the rates processor."""
-        await self.signals_topic().send(key=b"s", value=value)
+        """One rate signal (streams/rates/signals.py) to the rates processor, queued like an
+        alert (see `publish_alert`)."""
+        self.signals_topic().send_soon(key=b"s", value=value)
 
     async def publish_alert(self, alert: AlertEvent) -> None:
+        """Queue an alert in the producer's buffer, behind the table changelog records the
+        processor wrote before it (`Table.send_changelog` queues there too). `Topic.send`
+        would hand it to the Kafka client at once, ahead of those records: a SIGKILL could
+        then leave a firing alert in Kafka whose state change never reached the changelog,
+        and the next owner of the dossier would never resolve it (found by make test-faults).
+        The buffer is flushed before offsets are committed."""
         self.metrics.alerts[f"{alert.kind.value}:{alert.state.value}"] += 1
         log.info("alert %s %s: %s", alert.state.value, alert.alert_id, alert.message_en)
-        await self.topic(ALERTS).send(key=alert.key().encode(), value=alert.to_json_bytes())
+        self.topic(ALERTS).send_soon(key=alert.key().encode(), value=alert.to_json_bytes())
 
 
 def register_batch_processor(

@@ -45,11 +45,11 @@ class PartitionedTable:
 
     def get(self, key: str) -> Any | None:
         entry = self.table.data.get(key.encode())
-        return None if entry is None else entry[_VALUE]
+        return entry[_VALUE] if _is_entry(entry) else None
 
     def partition_of(self, key: str) -> int | None:
         entry = self.table.data.get(key.encode())
-        return None if entry is None else int(entry[_PARTITION])
+        return int(entry[_PARTITION]) if _is_entry(entry) else None
 
     def put(self, key: str, value: Any, partition: int) -> None:
         """Set `key` here and in the changelog, on `partition`."""
@@ -76,7 +76,7 @@ class PartitionedTable:
 
     def items(self) -> Iterator[tuple[str, Any]]:
         for key, entry in list(self.table.data.items()):
-            if entry is not None:
+            if _is_entry(entry):
                 yield key.decode(), entry[_VALUE]
 
     def keep_partitions(self, partitions: set[int]) -> int:
@@ -84,7 +84,7 @@ class PartitionedTable:
         lost = [
             key
             for key, entry in list(self.table.data.items())
-            if entry is None or int(entry[_PARTITION]) not in partitions
+            if not _is_entry(entry) or int(entry[_PARTITION]) not in partitions
         ]
         for key in lost:
             del self.table.data[key]
@@ -92,6 +92,12 @@ class PartitionedTable:
 
     def __len__(self) -> int:
         return len(self.table.data)
+
+
+def _is_entry(entry: Any) -> bool:
+    """A value written by this class; changelogs of older versions (JSON keys, bare values)
+    hold none and are ignored (docs/operations.md, "Upgrading")."""
+    return isinstance(entry, dict) and _PARTITION in entry and _VALUE in entry
 
 
 def owned_partitions(app: faust.App, topic: faust.TopicT) -> set[int]:

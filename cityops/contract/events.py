@@ -204,6 +204,11 @@ class AlertEvent(Envelope):
     message_en: Annotated[str, Field(max_length=2048)] = ""
     opened_at: Timestamp
     resolved_at: Timestamp | None = None
+    #: Orders the changes of one alert as its worker made them (epoch ms of the worker's
+    #: clock, always above the alert's previous version); event times do not order them.
+    version: Annotated[int, Field(ge=0)] | None = None
+    #: Raised while the worker was catching up on a backlog: recorded, never paged.
+    backlog: bool = False
 
     @staticmethod
     def make_id(kind: AlertKind | str, subject: str) -> str:

@@ -176,6 +176,7 @@ message_en String
 opened_at DateTime
 resolved_at Nullable(DateTime)
 version UInt64
+backlog UInt8
 """
     ),
 )

@@ -51,6 +51,8 @@ def build_alert(
     detail: str,
     agency_code: str | None,
     source: str,
+    version: int | None = None,
+    backlog: bool = False,
 ) -> AlertEvent:
     alert_id = AlertEvent.make_id(kind, subject)
     vi, en = MESSAGES[kind]
@@ -70,4 +72,6 @@ def build_alert(
         message_en=prefix_en + en.format(subject=subject, detail=detail),
         opened_at=opened_at,
         resolved_at=resolved_at if state == AlertState.RESOLVED else None,
+        version=version,
+        backlog=backlog,
     )

@@ -27,6 +27,13 @@ class AlertChange:
     resolved_at_ms: int | None = None
 
 
+#: Each deadline alert's severity.
+SEVERITY = {
+    AlertKind.DOSSIER_OVERDUE: Severity.CRITICAL,
+    AlertKind.DOSSIER_DUE_SOON: Severity.WARNING,
+}
+
+
 def due_soon_from(due_at_ms: int, lead_working_days: float) -> int:
     due = from_ms(due_at_ms)
     assert due is not None
@@ -63,9 +70,12 @@ def evaluate(state: DossierState, now: datetime, lead_working_days: float) -> li
             # Still true: the same alert stays open, even if a new due date moved its start
             # (one open alert per kind and dossier; no resolve-and-refire flapping).
             continue
-        resolved_ms = state.closed_at if state.closed_at is not None else now_ms
-        severity = Severity.CRITICAL if kind == AlertKind.DOSSIER_OVERDUE else Severity.WARNING
-        changes.append(AlertChange(kind, AlertState.RESOLVED, severity, opened_ms, resolved_ms))
+        # Never before it opened: a resolution that arrives after the alert fired can carry
+        # an earlier time (the dossier was resolved before its due date, we learnt it late).
+        resolved_ms = max(state.closed_at if state.closed_at is not None else now_ms, opened_ms)
+        changes.append(
+            AlertChange(kind, AlertState.RESOLVED, SEVERITY[kind], opened_ms, resolved_ms)
+        )
         del state.firing[kind_value]
     for kind, (opened_ms, severity) in wanted.items():
         if kind.value not in state.firing:

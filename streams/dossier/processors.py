@@ -20,18 +20,19 @@ from datetime import UTC, datetime, timedelta
 import faust
 from faust.types import Message
 
-from cityops.contract import DOSSIER, DossierEvent
+from cityops.contract import DOSSIER, AlertEvent, DossierEvent
+from cityops.contract.enums import AlertKind, AlertState
 from cityops.db.client import make_client
 from cityops.db.open_dossiers import compact_open
 from cityops.db.tables import DOSSIER_KPI_DAILY, DOSSIER_KPI_MINUTE, DOSSIER_OPEN, DOSSIER_STATE
 from streams.alerts.build import build_alert
 from streams.context import Context
-from streams.dossier.deadlines import AlertChange, evaluate, next_check_ms
+from streams.dossier.deadlines import SEVERITY, AlertChange, evaluate, next_check_ms
 from streams.dossier.kpis import Cell, KpiRow, contribution, kpi_rows
 from streams.dossier.rows import state_row
-from streams.dossier.state import DossierState, from_ms, to_ms
+from streams.dossier.state import DossierState, PublishedAlert, from_ms, to_ms
 from streams.dossier.state import merge as merge_event
-from streams.processor import Processor, register_processor
+from streams.processor import Processor, next_version, register_processor
 from streams.rates.signals import SignalBatch, on_time_signal
 from streams.source_processor import ingest, send_signals
 from streams.state_table import PartitionedTable
@@ -42,6 +43,8 @@ TABLE_NAME = "dossier-state"
 #: How often closed dossiers are forgotten, and how many at most per pass.
 PRUNE_EVERY_SECONDS = 600.0
 PRUNE_MAX_KEYS = 10_000
+#: After a rebalance, alert changes this recent are published again (see on_rebalance).
+REPUBLISH_SECONDS = 300.0
 
 
 @dataclass(order=True, frozen=True)
@@ -66,6 +69,7 @@ class DossierProcessor(Processor):
             "Lifecycle state of every dossier held.",
         )
         self.heap: list[Deadline] = []
+        self.catching_up = False
         self._pruned_at = time.monotonic()
 
     @property
@@ -82,6 +86,7 @@ class DossierProcessor(Processor):
 
     async def handle(self, batch: Sequence[Message]) -> None:
         now = datetime.now(UTC)
+        await self.track_backlog(batch, now)
         touched: dict[str, DossierState] = {}
         partitions: dict[str, int] = {}
         before: dict[str, list[Cell]] = {}
@@ -104,9 +109,10 @@ class DossierProcessor(Processor):
         state_rows = []
         open_rows = []
         kpis: list[KpiRow] = []
-        changed: list[tuple[DossierState, list[AlertChange]]] = []
+        alerts: list[AlertEvent] = []
         for dossier_id, state in touched.items():
-            changed.append((state, evaluate(state, now, self.cfg.due_soon_working_days)))
+            changes = evaluate(state, now, self.cfg.due_soon_working_days)
+            alerts += self.alerts_for(state, changes, to_ms(now))
             # Rows first: what they wrote is recorded in the state stored next.
             kpis += kpi_rows(state, before[dossier_id])
             writes_open = state.is_open or state.open_written or was_open[dossier_id]
@@ -118,8 +124,7 @@ class DossierProcessor(Processor):
             self.schedule(state)
         # Every state is written before the first await: the timer, running between two
         # awaits, then never reads a state this batch has already changed.
-        for state, changes in changed:
-            await self.emit(state, changes)
+        await self.publish(alerts)
         self.ctx.sink.extend(DOSSIER_STATE, state_rows)
         self.ctx.sink.extend(DOSSIER_OPEN, open_rows)
         self.write_kpis(kpis)
@@ -146,19 +151,36 @@ class DossierProcessor(Processor):
             changes = evaluate(state, now, self.cfg.due_soon_working_days)
             self.schedule(state)
             if changes:
+                alerts = self.alerts_for(state, changes, now_ms)
                 self.states.update(dossier_id, state.to_dict())
-                await self.emit(state, changes)
+                await self.publish(alerts)
         if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
             self._pruned_at = time.monotonic()
             self.prune_closed(now - timedelta(hours=self.cfg.closed_retention_hours))
             await asyncio.get_running_loop().run_in_executor(None, self.compact_open)
 
     async def on_rebalance(self, partitions: set[int]) -> None:
+        """Keep what this worker owns, schedule its deadlines, and publish again the alert
+        changes of the last minutes: the changelog can hold a change whose alert a crash
+        lost (the state is written first), and an identical row is harmless."""
         await super().on_rebalance(partitions)
         self.heap = []
+        since_ms = to_ms(datetime.now(UTC)) - int(REPUBLISH_SECONDS * 1000)
+        again: list[AlertEvent] = []
         for _key, value in self.states.items():
-            self.schedule(DossierState.from_dict(value))
-        log.info("deadline heap rebuilt: %d open dossiers scheduled", len(self.heap))
+            state = DossierState.from_dict(value)
+            self.schedule(state)
+            again += [
+                self.alert_event(state, AlertKind(kind), published)
+                for kind, published in state.published.items()
+                if published.version >= since_ms
+            ]
+        log.info(
+            "deadline heap rebuilt: %d open dossiers scheduled, %d recent alerts published again",
+            len(self.heap),
+            len(again),
+        )
+        await self.publish(again)
         await self.on_timer()
 
     def compact_open(self) -> None:
@@ -171,25 +193,76 @@ class DossierProcessor(Processor):
         finally:
             client.disconnect()
 
+    async def track_backlog(self, batch: Sequence[Message], now: datetime) -> None:
+        """Catching up while the oldest record of a batch is older than the threshold; once
+        caught up, what is still firing is published again without the backlog mark."""
+        stamps = [r.timestamp for r in batch if getattr(r, "timestamp", None)]
+        lag = now.timestamp() - min(stamps) if stamps else 0.0
+        was = self.catching_up
+        self.catching_up = lag > self.cfg.backlog_lag_seconds
+        if was and not self.catching_up:
+            await self.publish(self.release_backlog(to_ms(now)))
+
+    def release_backlog(self, now_ms: int) -> list[AlertEvent]:
+        alerts = []
+        for key, value in self.states.items():
+            state = DossierState.from_dict(value)
+            held = [k for k, p in state.published.items() if p.firing and p.backlog]
+            if not held:
+                continue
+            for kind in held:
+                previous = state.published[kind]
+                state.published[kind] = PublishedAlert(
+                    previous.opened_ms, None, next_version(previous.version, now_ms)
+                )
+                alerts.append(self.alert_event(state, AlertKind(kind), state.published[kind]))
+            self.states.update(key, state.to_dict())
+        log.info("caught up: %d alerts raised during the backlog now page", len(alerts))
+        return alerts
+
     def schedule(self, state: DossierState) -> None:
         moment = next_check_ms(state, self.cfg.due_soon_working_days)
         if moment is not None:
             heapq.heappush(self.heap, Deadline(moment, state.dossier_id))
 
-    async def emit(self, state: DossierState, changes: list[AlertChange]) -> None:
-        detail = f"{state.procedure_code} @ {state.agency_code}, hạn/due {from_ms(state.due_at)}"
+    def alerts_for(
+        self, state: DossierState, changes: list[AlertChange], now_ms: int
+    ) -> list[AlertEvent]:
+        """The alert events of `changes`, each versioned above the kind's last one; the
+        state records them (call before writing it)."""
+        alerts = []
         for change in changes:
-            alert = build_alert(
-                kind=change.kind,
-                state=change.state,
-                severity=change.severity,
-                subject=state.dossier_id,
-                opened_at=from_ms(change.opened_at_ms) or datetime.now(UTC),
-                resolved_at=from_ms(change.resolved_at_ms),
-                detail=detail,
-                agency_code=state.agency_code,
-                source=self.ctx.source,
+            previous = state.published.get(change.kind.value)
+            published = PublishedAlert(
+                opened_ms=change.opened_at_ms,
+                resolved_ms=change.resolved_at_ms if change.state == AlertState.RESOLVED else None,
+                version=next_version(previous.version if previous else 0, now_ms),
+                backlog=self.catching_up,
             )
+            state.published[change.kind.value] = published
+            alerts.append(self.alert_event(state, change.kind, published))
+        return alerts
+
+    def alert_event(
+        self, state: DossierState, kind: AlertKind, alert: PublishedAlert
+    ) -> AlertEvent:
+        detail = f"{state.procedure_code} @ {state.agency_code}, hạn/due {from_ms(state.due_at)}"
+        return build_alert(
+            kind=kind,
+            state=AlertState.FIRING if alert.firing else AlertState.RESOLVED,
+            severity=SEVERITY[kind],
+            subject=state.dossier_id,
+            opened_at=from_ms(alert.opened_ms) or datetime.now(UTC),
+            resolved_at=from_ms(alert.resolved_ms),
+            detail=detail,
+            agency_code=state.agency_code,
+            source=self.ctx.source,
+            version=alert.version,
+            backlog=alert.backlog,
+        )
+
+    async def publish(self, alerts: list[AlertEvent]) -> None:
+        for alert in alerts:
             await self.ctx.publish_alert(alert)
 
     def prune_closed(self, before: datetime) -> int:

@@ -15,7 +15,7 @@ pipeline tests check the two agree.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +46,21 @@ def _min(a: int | None, b: int | None) -> int | None:
     if b is None:
         return a
     return min(a, b)
+
+
+@dataclass
+class PublishedAlert:
+    """The last change of one alert kind this dossier's workers published: enough to publish
+    it again unchanged (after a crash may have lost it) and to version the next one."""
+
+    opened_ms: int
+    resolved_ms: int | None
+    version: int
+    backlog: bool = False
+
+    @property
+    def firing(self) -> bool:
+        return self.resolved_ms is None
 
 
 @dataclass
@@ -82,6 +97,8 @@ class DossierState:
     kpi_cells: list[list[Any]] = field(default_factory=list)
     #: Whether a row of this dossier was written to `dossier_open` (then its closing is too).
     open_written: bool = False
+    #: The last published change per alert kind (kept after it resolves: versions only grow).
+    published: dict[str, PublishedAlert] = field(default_factory=dict)
 
     @property
     def version(self) -> int:
@@ -107,12 +124,15 @@ class DossierState:
         data["seen"] = sorted(self.seen)
         data["firing"] = dict(self.firing)
         data["kpi_cells"] = [list(c) for c in self.kpi_cells]
+        data["published"] = {kind: asdict(alert) for kind, alert in self.published.items()}
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DossierState:
         values = dict(data)
         values["seen"] = set(values.get("seen", ()))
+        published = values.get("published", {})
+        values["published"] = {kind: PublishedAlert(**alert) for kind, alert in published.items()}
         for key in ("latest", "received_at_order", "due_at_order"):
             values[key] = tuple(values.get(key, (-1, "")))
         return cls(**values)

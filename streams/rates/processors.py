@@ -15,13 +15,14 @@ from typing import Any
 import faust
 from faust.types import Message
 
+from cityops.contract import AlertEvent
 from cityops.contract.enums import AlertKind, AlertState, Severity
 from cityops.reference import load_reference
 from cityops.timeutil import is_working_hours
 from streams.alerts.build import build_alert
 from streams.context import Context
 from streams.dossier.state import from_ms
-from streams.processor import Processor, register_processor
+from streams.processor import Processor, next_version, register_processor
 from streams.rates.rules import RateRule, describe
 from streams.rates.signals import MINUTE_MS, RateSignal, SeenSignal, decode_signal
 from streams.rates.windows import RollingRate
@@ -38,13 +39,24 @@ class RateWindow:
     #: Minute (epoch ms) the open alert's rate crossed; 0 when none is open.
     opened_ms: int = 0
     agency: str = ""
+    #: Version of the last alert change published for this window (see next_version).
+    version: int = 0
+    #: Whether that change was about the past (recorded, not paged).
+    backlog: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rate": self.rate.to_dict(), "opened_ms": self.opened_ms, "agency": self.agency}
+        return {
+            "rate": self.rate.to_dict(),
+            "opened_ms": self.opened_ms,
+            "agency": self.agency,
+            "version": self.version,
+            "backlog": self.backlog,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RateWindow:
-        return cls(RollingRate.from_dict(data["rate"]), data["opened_ms"], data["agency"])
+        rate = RollingRate.from_dict(data["rate"])
+        return cls(rate, data["opened_ms"], data["agency"], data["version"], data["backlog"])
 
 
 @dataclass
@@ -55,17 +67,20 @@ class SourceWatch:
     heard_ms: int = 0
     #: When the open `source_silent` alert started; 0 when none is open.
     silent_since_ms: int = 0
+    version: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "newest_event_ms": self.newest_event_ms,
             "heard_ms": self.heard_ms,
             "silent_since_ms": self.silent_since_ms,
+            "version": self.version,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceWatch:
-        return cls(data["newest_event_ms"], data["heard_ms"], data["silent_since_ms"])
+        fields = ("newest_event_ms", "heard_ms", "silent_since_ms", "version")
+        return cls(*(data[name] for name in fields))
 
 
 @dataclass(frozen=True)
@@ -169,22 +184,31 @@ class RatesProcessor(Processor):
         hits, total = window.rate.totals(self.cfg.rate_window_minutes)
         rate = None if total == 0 else hits / total
         decision = rule.decide(bool(window.opened_ms), rate, total)
-        if decision is None:
-            return
         minute_ms = window.rate.newest * MINUTE_MS
+        # A window whose newest minute is long past describes the past (a backfill, a
+        # worker catching up): its changes are recorded, not paged. An alert raised so and
+        # still firing once live minutes arrive is published again, now to page.
+        past = minute_ms < _now_ms() - int(self.cfg.backlog_lag_seconds * 1000)
+        if decision is None and not (window.opened_ms and window.backlog and not past):
+            return
+        firing = bool(window.opened_ms) if decision is None else decision
         opened = minute_ms if decision else window.opened_ms or minute_ms
-        window.opened_ms = opened if decision else 0
+        window.opened_ms = opened if firing else 0
+        window.backlog = past
+        window.version = next_version(window.version, _now_ms())
         is_payment = rule.kind == AlertKind.PAYMENT_FAILURE_SPIKE
         alert = build_alert(
             kind=rule.kind,
-            state=AlertState.FIRING if decision else AlertState.RESOLVED,
+            state=AlertState.FIRING if firing else AlertState.RESOLVED,
             severity=rule.severity,
             subject=subject,
             opened_at=from_ms(opened) or datetime.now(UTC),
-            resolved_at=None if decision else from_ms(max(minute_ms, opened)),
+            resolved_at=None if firing else from_ms(max(minute_ms, opened)),
             detail=describe(rate, total, rule.threshold),
             agency_code=window.agency or (None if is_payment else subject),
             source=self.ctx.source,
+            version=window.version,
+            backlog=past,
         )
         await self.ctx.publish_alert(alert)
 
@@ -192,11 +216,14 @@ class RatesProcessor(Processor):
         raw = self.sources.get(signal.source)
         watch = SourceWatch.from_dict(raw) if raw else SourceWatch()
         watch.newest_event_ms = max(signal.occurred_ms, watch.newest_event_ms)
-        watch.heard_ms = int(datetime.now(UTC).timestamp() * 1000)
+        watch.heard_ms = _now_ms()
+        alert = None
         if watch.silent_since_ms:
-            await self.silent_alert(signal.source, watch, from_ms(watch.heard_ms))
+            alert = self.silent_alert(signal.source, watch, from_ms(watch.heard_ms))
             watch.silent_since_ms = 0
         self.sources.put(signal.source, watch.to_dict(), partition)
+        if alert is not None:
+            await self.ctx.publish_alert(alert)
 
     async def on_timer(self) -> None:
         """Raise `source_silent` for sources quiet too long in working hours."""
@@ -208,13 +235,15 @@ class RatesProcessor(Processor):
             quiet = now_ms - watch.heard_ms > limit_ms
             if quiet and not watch.silent_since_ms and is_working_hours(now):
                 watch.silent_since_ms = watch.heard_ms + limit_ms
+                alert = self.silent_alert(source, watch, None)
                 self.sources.update(source, watch.to_dict())
-                await self.silent_alert(source, watch, None)
+                await self.ctx.publish_alert(alert)
 
-    async def silent_alert(
+    def silent_alert(
         self, source: str, watch: SourceWatch, resolved: datetime | None
-    ) -> None:
+    ) -> AlertEvent:
         minutes = self.cfg.source_silent_minutes
+        watch.version = next_version(watch.version, _now_ms())
         alert = build_alert(
             kind=AlertKind.SOURCE_SILENT,
             state=AlertState.FIRING if resolved is None else AlertState.RESOLVED,
@@ -225,8 +254,13 @@ class RatesProcessor(Processor):
             detail=f"không có sự kiện trong {minutes:g} phút / nothing for {minutes:g} min",
             agency_code=None,
             source=self.ctx.source,
+            version=watch.version,
         )
-        await self.ctx.publish_alert(alert)
+        return alert
+
+
+def _now_ms() -> int:
+    return int(datetime.now(UTC).timestamp() * 1000)
 
 
 def register(ctx: Context) -> None:

@@ -106,8 +106,11 @@ def _is_enum(annotation: Any) -> bool:
 
 
 def alert_row(event: AlertEvent, version: int | None = None) -> Row:
-    """One alert state change; `version` defaults to the change's epoch ms (latest wins)."""
-    extra = {"version": epoch_ms(event.occurred_at) if version is None else version}
+    """One alert state change; `version` is the worker's (event.version), else the change's
+    epoch ms (alerts from producers that set none); latest wins."""
+    if version is None:
+        version = event.version if event.version is not None else epoch_ms(event.occurred_at)
+    extra = {"version": version, "backlog": 1 if event.backlog else 0}
     return tuple(
         extra[name] if name in extra else _value(getattr(event, name))
         for name in ALERTS.column_names

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from cityops.db.reconcile import reconcile
 from connectors.simulator import generate
-from tests.support.feeding import missing, publish, settled, stored_counts
+from tests.support.feeding import publish, stored_counts
+from tests.support.multiworker import assert_exact
 from tests.support.pipeline import wait_until
 from tests.support.tcpproxy import TcpProxy
 
@@ -26,14 +26,7 @@ def test_sigkill_three_times_mid_stream(pipeline_settings, start_worker, ch) -> 
         wait_until(lambda b=before: stored_counts(ch, database)["portal_events"] > b, timeout=120)
         worker.kill()
     publish(pipeline_settings, events[3 * chunk :] + events[:chunk])  # the rest and a replay
-    start_worker()
-    wait_until(
-        lambda: settled(ch, database, events),
-        timeout=300,
-        every=1,
-        describe=lambda: missing(ch, database, events),
-    )
-    assert reconcile(ch, database) == []
+    assert_exact(ch, database, events, [start_worker()])
 
 
 def test_clickhouse_down_for_30_seconds(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]
@@ -50,12 +43,6 @@ def test_clickhouse_down_for_30_seconds(pipeline_settings, start_worker, ch) -> 
         time.sleep(30)
         assert worker.process is not None and worker.process.poll() is None, worker.log_tail()
         proxy.restore()
-        wait_until(
-            lambda: settled(ch, database, events),
-            timeout=300,
-            every=1,
-            describe=lambda: missing(ch, database, events),
-        )
-        assert reconcile(ch, database) == []
+        assert_exact(ch, database, events, [worker])
     finally:
         proxy.close()

@@ -84,8 +84,8 @@ def test_raw_tables_have_exactly_the_contract_fields_plus_ingest_columns(
     assert columns - INGEST_COLUMNS == set(model.model_fields)
 
 
-def test_alert_table_has_the_alert_fields_plus_version() -> None:
-    assert set(ALERTS.column_names) == set(AlertEvent.model_fields) | {"version"}
+def test_alert_table_has_the_alert_fields() -> None:
+    assert set(ALERTS.column_names) == set(AlertEvent.model_fields)
 
 
 def test_payment_and_portal_rows_keep_nulls() -> None:
@@ -135,6 +135,17 @@ def test_alert_version_defaults_to_the_change_time_in_ms() -> None:
     assert values["version"] == epoch_ms(alert.occurred_at) == 1741082400500
     assert values["state"] == "firing" and values["resolved_at"] is None
     assert as_dict(ALERTS.column_names, alert_row(alert, version=9))["version"] == 9
+
+
+def test_alert_version_and_backlog_are_the_workers_when_it_sets_them() -> None:
+    alert = AlertEvent.build(
+        event_id="a2", occurred_at="2025-03-04T10:00:00Z", source="w", alert_id="x:D1",
+        kind="dossier_overdue", severity="critical", state="resolved", subject="D1",
+        message="m", opened_at="2025-03-04T10:00:00Z", resolved_at="2025-03-04T10:00:00Z",
+        version=1800000000000, backlog=True,
+    )  # fmt: skip
+    values = as_dict(ALERTS.column_names, alert_row(alert))
+    assert values["version"] == 1800000000000 and values["backlog"] == 1
 
 
 def test_deadletter_row_restores_the_original_bytes() -> None:

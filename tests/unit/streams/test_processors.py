@@ -11,90 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
-
-import pytest
 
 from cityops.contract import AlertEvent, PortalEvent
 from cityops.db.tables import DOSSIER_EVENTS, DOSSIER_KPI_DAILY, DOSSIER_STATE, PORTAL_EVENTS
-from cityops.settings import KafkaSettings, Settings
-from streams.app import create_app
-from streams.context import Context
 from streams.sink import RejectedRow
+from streams.topics import internal_plans
+from tests.unit.streams.conftest import changelog, records, run
 from tests.unit.streams.factories import dossier_event
-
-
-@dataclass
-class RecordingSink:
-    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
-    originals: dict[str, list[bytes | None]] = field(default_factory=dict)
-    rejected: list[RejectedRow] = field(default_factory=list)
-
-    def extend(self, table: Any, rows: Any, *, originals: Any = None, topic: Any = None) -> bool:
-        batch = list(rows)
-        self.rows.setdefault(table.name, []).extend(batch)
-        self.originals.setdefault(table.name, []).extend(originals or [None] * len(batch))
-        return False
-
-    def flush(self, tables: Any = None) -> int:
-        return 0
-
-    def take_rejected(self, tables: Any = None) -> list[Any]:
-        taken = [r for r in self.rejected if tables is None or r.table in tables]
-        self.rejected = [r for r in self.rejected if r not in taken]
-        return taken
-
-    def drain(self) -> None:
-        pass
-
-
-@dataclass
-class Recorded:
-    alerts: list[AlertEvent] = field(default_factory=list)
-    dead_letters: list[str] = field(default_factory=list)
-    signals: list[dict[str, Any]] = field(default_factory=list)
-
-
-@pytest.fixture
-def worker() -> tuple[Context, RecordingSink, Recorded]:
-    sink = RecordingSink()
-    ctx = create_app(Settings(kafka=KafkaSettings(namespace="unit")), sink)
-    seen = Recorded()
-
-    async def publish_alert(alert: AlertEvent) -> None:
-        seen.alerts.append(alert)
-
-    async def dead_letter(spec: Any, value: bytes | None, reason: str) -> None:
-        seen.dead_letters.append(reason)
-
-    async def send_signal(value: bytes) -> None:
-        seen.signals.append(json.loads(value))
-
-    ctx.publish_alert = publish_alert  # type: ignore[method-assign]
-    ctx.dead_letter = dead_letter  # type: ignore[method-assign]
-    ctx.send_signal = send_signal  # type: ignore[method-assign]
-    return ctx, sink, seen
-
-
-def records(*values: bytes, partition: int = 0) -> list[SimpleNamespace]:
-    return [SimpleNamespace(value=v, partition=partition, offset=n) for n, v in enumerate(values)]
-
-
-def changelog(ctx: Context) -> list[tuple[str, bytes, int]]:
-    """(topic, key, partition) of each changelog record the tables sent since the last call."""
-    pending = ctx.app.producer.buffer.pending
-    sent = []
-    while not pending.empty():
-        message = pending.get_nowait().message
-        sent.append((message.channel.get_topic_name(), message.key, message.partition))
-    return sent
-
-
-def run(ctx: Context, processor: str, batch: list[SimpleNamespace]) -> None:
-    asyncio.run(ctx.processors[f"cityops-streams.{processor}"](batch))
 
 
 def test_every_topic_has_a_processor(worker) -> None:  # type: ignore[no-untyped-def]
@@ -241,3 +166,25 @@ def test_dossier_kpis_follow_transitions(worker) -> None:  # type: ignore[no-unt
             latest[row["agency_code"]] = row
     received = {agency: row["received"] for agency, row in latest.items()}
     assert received == {"SKHDT": 0, "STP": 1}  # the agency change moved the dossier
+
+
+def test_every_table_is_co_partitioned_with_its_input_and_declared_before_start(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, _ = worker
+    declared = {plan.name: plan for plan in internal_plans(ctx)}
+    for processor in ctx.stateful.values():
+        (source,) = processor.topic.topics
+        source_partitions = processor.topic.partitions
+        for table in processor.tables:
+            changelog_topic = table.table.changelog_topic.get_topic_name()
+            # The worker creates it before its consumer starts, partitioned like its input.
+            assert declared[changelog_topic].partitions == source_partitions, source
+            assert declared[changelog_topic].configs["cleanup.policy"] == "compact"
+
+
+def test_state_left_in_an_older_changelog_format_is_ignored_not_fatal(worker) -> None:  # type: ignore[no-untyped-def]
+    ctx, sink, _ = worker
+    states = ctx.stateful["dossier"].states
+    states.table.data[b'"D-1"'] = {"dossier_id": "D-1", "status": "received"}  # JSON key, bare
+    run(ctx, "dossier", records(dossier_event("received", 0).to_json_bytes()))
+    assert [key for key, _ in states.items()] == ["D-1"]
+    assert len(sink.rows[DOSSIER_STATE.name]) == 1
