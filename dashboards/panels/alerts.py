@@ -34,7 +34,8 @@ def critical_firing(scope: Scope = EVERYWHERE) -> d.Panel:
         "Critical pages: agencies and kinds with critical alerts firing (each is one page to "
         "the duty officers, however many dossiers it counts).",
         f"SELECT uniqExact(ifNull(agency_code, ''), kind) AS pages FROM {V_ALERTS} "
-        f"WHERE {FIRING} AND severity = '{Severity.CRITICAL.value}' AND {_agency(scope)}",
+        f"WHERE {FIRING} AND severity = '{Severity.CRITICAL.value}' AND backlog = 0 "
+        f"AND {_agency(scope)}",
         thresholds=d.limit_steps(1),
         width=4,
     )

@@ -214,6 +214,27 @@ def sample_rows(now: datetime) -> dict[t.TableSpec, list[tuple[Any, ...]]]:
             )
             for n in range(12)
         ),
+        # Raised while a worker caught up on a backlog (backlog=1): on the dashboards, never
+        # paged and not counted as a page.
+        row(
+            t.ALERTS,
+            now,
+            event_id="A-STP-backlog",
+            event_type="alert.firing",
+            occurred_at=now,
+            source="streams",
+            alert_id="dossier_overdue:DSTP001",
+            kind="dossier_overdue",
+            severity="critical",
+            state="firing",
+            subject="DSTP001",
+            agency_code="STP",
+            message="Hồ sơ quá hạn",
+            message_en="Dossier overdue",
+            opened_at=now - timedelta(minutes=5),
+            version=1,
+            backlog=1,
+        ),
     ]
     deadletters = [
         row(
