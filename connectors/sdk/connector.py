@@ -216,6 +216,11 @@ class Connector(ABC):
             reason = f"mapping: {type(exc).__name__}"
         else:
             return Handled(event, None, self.publisher.publish(event))
+        return self.reject(original, reason, source=source)
+
+    def reject(self, original: bytes, reason: str, *, source: str | None = None) -> Handled:
+        """Dead-letter input refused before or during `handle`: the original redacted, the
+        reason masked (`cityops.privacy`)."""
         reason = safe_reason(reason, self.settings.hash_key)
         future = self.publisher.dead_letter(
             self.redact(original),

@@ -20,6 +20,7 @@ from cityops.kafka import make_producer
 from cityops.settings import KafkaSettings
 from cityops.timeutil import utcnow
 from connectors.sdk.metrics import ConnectorMetrics
+from connectors.sdk.ratelog import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Publisher:
         self._errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._warn = RateLimitedLog(log)
 
     def __repr__(self) -> str:
         return f"Publisher(source={self.source!r}, namespace={self.kafka.namespace!r})"
@@ -77,7 +79,7 @@ class Publisher:
             topic=topic,
         )
         self.metrics.record_dead_letter(reason)
-        log.warning("dead-lettered input from %s: %s", source, reason[:300])
+        self._warn.warning("dead-lettered input from %s: %s", source, reason[:300])
         return self._send(DEADLETTER.name(self.kafka.namespace), source, record.to_json_bytes())
 
     def _send(self, topic: str, key: str, value: bytes) -> FutureRecordMetadata:
