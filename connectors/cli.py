@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -22,7 +23,7 @@ from cityops.secretcheck import InsecureSettings
 from cityops.settings import CONFIG_ENV
 from connectors import scaffold
 from connectors.sdk import registry
-from connectors.sdk.connector import Connector
+from connectors.sdk.connector import Connector, format_validation_error
 
 app = typer.Typer(
     help=(
@@ -72,6 +73,8 @@ def _build(name: str, config: Path | None, source: str | None, *, wait: bool) ->
         return cls(_connector_config(config, name, source), settings)
     except InsecureSettings as exc:
         refuse_to_start(exc)
+    except ValidationError as exc:  # values are hidden in these errors (secrets)
+        raise typer.BadParameter(f"connectors.{name}: {format_validation_error(exc)}") from None
 
 
 def _summary(connector: Connector) -> Table:

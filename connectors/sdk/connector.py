@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 class ConnectorConfig(BaseModel):
     """Settings of one connector instance; subclasses add theirs (secrets as SecretStr)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Errors name the setting, never its value: a config can hold secrets.
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     #: The instance name written into every event's `source`, e.g. `egov-dossier-namdinh`.
     source: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -197,10 +198,13 @@ class Connector(ABC):
             raise Rejected("wrong_family", f"{type(mapped).__name__} is not {model.__name__}")
         return mapped
 
-    def handle(self, raw: bytes | Mapping[str, Any], *, source: str | None = None) -> Handled:
-        """Validate and publish one record, or dead-letter it with the reason; never raises
-        for bad input (only for Kafka itself failing)."""
-        original = raw if isinstance(raw, bytes) else _dump(raw)
+    def evaluate(
+        self, raw: bytes | Mapping[str, Any], *, source: str | None = None
+    ) -> tuple[Envelope | None, str | None]:
+        """The contract event `raw` makes, or why it makes none; publishes nothing.
+
+        Never raises for bad input: a batch can be judged whole before anything is sent.
+        """
         try:
             record = dict(raw) if isinstance(raw, Mapping) else self.parse(raw)
             event = self.to_event(record)
@@ -215,8 +219,17 @@ class Connector(ABC):
             # Only the type: an exception's message may quote the input.
             reason = f"mapping: {type(exc).__name__}"
         else:
+            return event, None
+        return None, safe_reason(reason, self.settings.hash_key)
+
+    def handle(self, raw: bytes | Mapping[str, Any], *, source: str | None = None) -> Handled:
+        """Validate and publish one record, or dead-letter it with the reason; never raises
+        for bad input (only for Kafka itself failing)."""
+        event, reason = self.evaluate(raw, source=source)
+        if event is not None:
             return Handled(event, None, self.publisher.publish(event))
-        return self.reject(original, reason, source=source)
+        assert reason is not None
+        return self.reject(raw if isinstance(raw, bytes) else _dump(raw), reason, source=source)
 
     def reject(self, original: bytes, reason: str, *, source: str | None = None) -> Handled:
         """Dead-letter input refused before or during `handle`: the original redacted, the
