@@ -15,6 +15,7 @@ import typer
 import yaml
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cityops import servers
@@ -123,13 +124,21 @@ def import_file(
     resume: Annotated[
         bool, typer.Option(help="Continue an interrupted import of the same file.")
     ] = True,
+    encoding: Annotated[
+        str,
+        typer.Option(help="Text encoding of a .csv file, e.g. cp1258 for Windows-1258 exports."),
+    ] = "utf-8",
 ) -> None:
     """Backfill from a file: each row is validated and published, bad rows dead-lettered."""
+    from connectors.adapters.file import FileProblem
     from connectors.adapters.file import import_file as run_import
 
     connector = _build(name, config, source, wait=False)
     try:
-        summary = run_import(connector, file, resume=resume, console=console)
+        summary = run_import(connector, file, resume=resume, console=console, encoding=encoding)
+    except FileProblem as exc:  # one line, no traceback: the file, where, and what to do
+        console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     finally:
