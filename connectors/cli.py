@@ -164,4 +164,5 @@ def new(
         raise typer.BadParameter(str(exc)) from None
     for path in written:
         typer.echo(f"wrote {path}")
-    typer.echo(f"next: edit {written[-1]}, then `pytest tests/integration/connectors -k {name}`")
+    suites = "tests/unit/connectors tests/integration/connectors"
+    typer.echo(f"next: edit {written[-1]}, then `pytest {suites} -k {name}`")
