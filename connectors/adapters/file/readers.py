@@ -194,7 +194,9 @@ def _xlsx_rows(path: Path) -> Iterator[dict[str, Any] | RowProblem]:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        # Formulas as written, not their cached results: a formula cell is refused like in a
+        # CSV (a result Excel cached may be stale, and files not saved by Excel have none).
+        workbook = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
         raise FileProblem(
             f"{path.name}: not a readable .xlsx workbook (empty, truncated or another "

@@ -22,7 +22,8 @@ import random
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, SecretStr, field_validator
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 #: The largest page asked for, also when a page that did not advance is asked again bigger.
 MAX_PAGE_SIZE = 10_000
-#: Fingerprints of position-less records kept to dead-letter each once; cleared when full.
+#: Fingerprints of position-less records kept to dead-letter each once; the oldest go first.
 MAX_REMEMBERED = 100_000
 
 
@@ -68,10 +69,14 @@ class PageError(Exception):
     """The source answered, but not with a page of the agreed shape."""
 
 
+#: The jitter's own generator: the global one belongs to whoever embeds the connector.
+_JITTER = random.Random()
+
+
 def backoff_delay(failures: int, initial: float, cap: float) -> float:
     """Exponential backoff with full jitter, so many connectors do not retry in lockstep."""
     ceiling = min(cap, initial * 2 ** max(0, failures - 1))
-    return random.uniform(ceiling / 2, ceiling)
+    return _JITTER.uniform(ceiling / 2, ceiling)
 
 
 @dataclass
@@ -84,24 +89,25 @@ class PageOutcome:
     behind: int = 0
 
 
-@dataclass
 class SeenWithoutPosition:
-    """Records that carry no position, already handled while the feed stood at `at`.
+    """Records that carry no position, already handled (the most recent `MAX_REMEMBERED`).
 
-    Such a record does not move the position, so the source serves it again on the next
-    poll; remembering it means it is dead-lettered (or published) once, not once a poll.
+    Such a record does not move the position, so the source serves it again on later polls;
+    remembering it means it is dead-lettered (or published) once, not once a poll.
     """
 
-    at: Position | None = None
-    fingerprints: set[str] = field(default_factory=set)
+    def __init__(self, capacity: int = MAX_REMEMBERED) -> None:
+        self.capacity = capacity
+        self._fingerprints: OrderedDict[str, None] = OrderedDict()
 
-    def first_time(self, at: Position, record: Any) -> bool:
-        if at != self.at or len(self.fingerprints) >= MAX_REMEMBERED:
-            self.at, self.fingerprints = at, set()
+    def first_time(self, record: Any) -> bool:
         fingerprint = _fingerprint(record)
-        if fingerprint in self.fingerprints:
+        if fingerprint in self._fingerprints:
+            self._fingerprints.move_to_end(fingerprint)
             return False
-        self.fingerprints.add(fingerprint)
+        self._fingerprints[fingerprint] = None
+        if len(self._fingerprints) > self.capacity:
+            self._fingerprints.popitem(last=False)
         return True
 
 
@@ -196,7 +202,7 @@ class PullConnector(Connector):
                 outcome.behind += 1
                 continue
             deep = too_deep(item)
-            if at is None and not self._seen.first_time(outcome.position, item):
+            if at is None and not self._seen.first_time(item):
                 continue
             if deep:
                 self.reject(
