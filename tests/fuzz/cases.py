@@ -42,6 +42,7 @@ def budget(family: str) -> settings:
 
 
 def summary() -> str:
-    families = ", ".join(f"{family} {CASES[family]}" for family in BUDGET)
+    names = list(BUDGET) + [family for family in CASES if family not in BUDGET]
+    families = ", ".join(f"{family} {CASES[family]}" for family in names)
     total, inputs = sum(CASES.values()), sum(INPUTS.values())
     return f"fuzz: {total} generated cases ({families}); {inputs} records inside them"

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -47,6 +48,8 @@ class Body:
     #: Dead letters it must make.
     letters: int
     status: int
+    #: The valid events in it (for the end-to-end figures).
+    good_records: tuple[dict[str, Any], ...] = ()
 
 
 def batch_body(items: list[Fated]) -> Body:
@@ -54,7 +57,8 @@ def batch_body(items: list[Fated]) -> Body:
     bad = len(items) - good
     raw = json.dumps([item.record for item in items]).encode("utf-8")
     letters = 1 if items and not good else bad
-    return Body(raw, good, letters, 200 if not bad else 422)
+    records = tuple(item.record for item in items if item.good)
+    return Body(raw, good, letters, 200 if not bad else 422, records)
 
 
 BATCHES = st.lists(st.one_of(fated_payment(), garbage_object()), max_size=25).map(batch_body)
