@@ -141,3 +141,13 @@ def test_refusals_are_logged_at_a_bounded_rate(
     assert 1 <= len(refused) <= 10 and 1 <= len(lettered) <= 10
     assert receiver.connector.metrics.rejected["bad_signature"] == 50
     assert receiver.connector.metrics.dead_lettered_total == 50
+
+
+def test_a_full_mebibyte_of_junk_is_one_dead_letter_that_fits_kafka(receiver: Receiver) -> None:
+    body = b"x" * (1024 * 1024)
+    status, answer = post_signed(receiver.url, SECRET, body)
+    assert status == 422 and answer["errors"][0]["reason"].startswith("invalid_json")
+    (sent,) = receiver.producer.to("deadletter.v1")
+    assert len(sent.value) < 1024 * 1024, "under Kafka's default message limit"
+    letter = DeadLetter.model_validate_json(sent.value)
+    assert letter.reason.endswith("(original cut to its first 524288 bytes)")
