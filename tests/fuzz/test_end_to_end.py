@@ -4,12 +4,15 @@ figures must equal those of the good inputs alone, and every bad input must be i
 `deadletters` once.
 
 A smaller count than the in-process families (each case waits on real servers). Bad inputs
-are the ones today's contract refuses at the edge.
+include the contract's bounds (out-of-window times, booleans as amounts, codes outside the
+pattern), also sent straight onto the topic past the connectors, where the worker refuses
+them.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +25,9 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from cityops.contract import PAYMENT
 from cityops.db.tables import DEADLETTERS, V_DOSSIER_DAILY, V_PAYMENT_DAILY
+from cityops.kafka import make_producer
 from cityops.settings import LOCAL_TZ, Settings
 from connectors.adapters.pull.cursor import cursor_key
 from connectors.adapters.pull.fake_feed import FakeFeed
@@ -31,7 +36,7 @@ from connectors.dossier.connector import DossierConnector
 from connectors.payment.connector import PaymentConnector
 from connectors.sdk.connector import Connector
 from tests.fuzz.cases import SCALE, count
-from tests.fuzz.inputs import Fated, fated_portal_record
+from tests.fuzz.inputs import Fated, fated_payment, fated_portal_record
 from tests.fuzz.test_webhook_bodies import BATCHES, Body
 from tests.support.pipeline import wait_until
 
@@ -112,6 +117,9 @@ def test_read_api_figures_equal_the_good_inputs_alone(
     feed = FakeFeed()
     good_payments: list[dict[str, Any]] = []
     good_records: list[dict[str, Any]] = []
+    bypassed: list[Fated] = []
+    direct = make_producer(pipeline_settings.kafka)
+    topic = PAYMENT.name(pipeline_settings.kafka.namespace)
     payments = PaymentConnector(
         {"source": "hooks", "port": 0, "secrets": {"bank-a": SECRET}}, pipeline_settings
     )
@@ -124,20 +132,35 @@ def test_read_api_figures_equal_the_good_inputs_alone(
             assert payments.ready.wait(30)
             url = f"http://127.0.0.1:{payments.bound_port}/webhooks/bank-a"
 
-            @hypothesis_settings(max_examples=max(1, int(40 * SCALE)), deadline=None, database=None)
-            @given(body=BATCHES, records=st.lists(fed_record(), max_size=6))
-            def send(body: Body, records: list[Fated]) -> None:
+            @hypothesis_settings(
+                max_examples=max(1, int(100 * SCALE)), deadline=None, database=None
+            )
+            @given(
+                body=BATCHES,
+                records=st.lists(fed_record(), max_size=6),
+                poison=st.lists(fated_payment().filter(lambda f: not f.good), max_size=2),
+            )
+            def send(body: Body, records: list[Fated], poison: list[Fated]) -> None:
                 status, answer = post_signed(url, SECRET, body.raw, timeout=30)
                 assert status == body.status, answer
                 good_payments.extend(body.good_records)
                 feed.add([r.record for r in records])
                 good_records.extend(r.record for r in records if r.good)
-                count(FAMILY, body.good + body.letters + len(records))
+                # Straight onto the topic, past the connectors: the worker must refuse them.
+                for item in poison:
+                    direct.send(topic, key=b"poison", value=json.dumps(item.record).encode())
+                direct.flush()
+                bypassed.extend(poison)
+                count(FAMILY, body.good + body.letters + len(records) + len(poison))
 
             send()
             # Every record in the feed makes one acknowledged send: an event or a dead letter.
             wait_until(lambda: dossiers.metrics.sent >= len(feed), timeout=120)
-            letters = payments.metrics.dead_lettered_total + dossiers.metrics.dead_lettered_total
+            letters = (
+                payments.metrics.dead_lettered_total
+                + dossiers.metrics.dead_lettered_total
+                + len(bypassed)
+            )
         wait_until(
             lambda: (
                 stored(ch, database, V_PAYMENT_DAILY, PAYMENT_FIGURES)
@@ -153,6 +176,7 @@ def test_read_api_figures_equal_the_good_inputs_alone(
         )
     finally:
         feed.close()
+        direct.close()
     assert stored(ch, database, V_PAYMENT_DAILY, PAYMENT_FIGURES) == expected_payments(
         good_payments
     )

@@ -38,6 +38,17 @@ BAD_DOSSIER_CHANGES = st.one_of(
         lambda v: {"LoaiDoiTuong": v}, st.floats(allow_nan=True).filter(lambda f: f not in (1, 2))
     ),
     st.just({"SoGiayToChuHoSo": None}),
+    # The contract's bounds (docs/contract.md, "Bounds"): codes in ASCII digits only, dates
+    # in the two forms and inside the window, agency and area codes of the documented pattern.
+    st.builds(lambda v: {"TrangThaiHoSo": v}, st.sampled_from([" 2 ", "٢", "２", True, 2.5])),
+    st.builds(
+        lambda v: {"NgayTiepNhan": v},
+        st.sampled_from(["19000101000000", "2026-W01-1", "2026-001", "22000101000000"]),
+    ),
+    st.builds(
+        lambda v: {"MaCoQuan": v}, st.sampled_from(["=1+1", "SKH DT", "٣٦", "=HYPERLINK(1)"])
+    ),
+    st.builds(lambda v: {"MaDiaBan": v}, st.sampled_from(["٣٦", "3 6", "-36"])),
 )
 
 #: The same, except that a garbage change time still sorts after every real one: a feed
@@ -60,6 +71,16 @@ BAD_CONTRACT_CHANGES = st.one_of(
     st.builds(lambda v: {"surprise": v}, st.integers()),
     st.just({"schema_version": 2}),
     st.just({"event_type": "payment.teleported"}),
+    # The contract's bounds: no booleans as numbers, timestamps inside the window, codes of
+    # the documented pattern.
+    st.builds(lambda v: {"amount_vnd": v}, st.booleans()),
+    st.builds(
+        lambda v: {"occurred_at": v},
+        st.sampled_from(
+            ["2200-01-01T00:00:00Z", "1999-12-31T23:59:59Z", "1900-01-01T00:00:00+07:00"]
+        ),
+    ),
+    st.builds(lambda v: {"agency_code": v}, st.sampled_from(["=1+1", "SKH DT", "٣٦"])),
 )
 
 

@@ -50,7 +50,7 @@ class PullConfig(ConnectorConfig):
     poll_interval: float = Field(10.0, gt=0, description="seconds between polls when caught up")
     page_size: int = Field(500, ge=1, le=MAX_PAGE_SIZE)
     #: `updated_since` of the very first poll, before any checkpoint exists.
-    start_from: str = "20000101000000"
+    start_from: str = "19700101000000"
     request_timeout: float = Field(30.0, gt=0)
     backoff_initial: float = Field(1.0, gt=0)
     backoff_max: float = Field(60.0, gt=0)

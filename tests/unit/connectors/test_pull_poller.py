@@ -125,7 +125,8 @@ def test_year_one_change_time_is_dead_lettered_once_and_the_feed_goes_on(
     connector = make_connector(feed, tmp_path)
     with polling(connector) as producer:
         wait_until(lambda: len(published(producer)) == 4, "every good record")
-    assert len(dead_letters(producer)) == 1 and dead_letters(producer)[0].reason
+    (letter,) = dead_letters(producer)
+    assert letter.reason.startswith("date_out_of_range: NgayCapNhat is outside")
     restarted = make_connector(feed, tmp_path)
     feed.add(records(1, start=9))
     with polling(restarted) as producer:
