@@ -137,7 +137,7 @@ def import_file(
     try:
         summary = run_import(connector, file, resume=resume, console=console, encoding=encoding)
     except FileProblem as exc:  # one line, no traceback: the file, where, and what to do
-        console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None

@@ -73,9 +73,9 @@ def import_file(
     saved = store.load() if resume else None
     start_row = saved["row"] if saved and {k: saved.get(k) for k in identity} == identity else 0
     summary = ImportSummary(str(path), skipped=start_row)
+    total = count_rows(path, encoding=encoding)  # first: a file it cannot read fails fast
     if create_topics:
         ensure_topics(connector.settings.kafka, [connector.topic, DEADLETTER])
-    total = count_rows(path, encoding=encoding)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

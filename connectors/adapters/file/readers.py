@@ -107,7 +107,8 @@ def _open_text(path: Path, encoding: str) -> io.TextIOWrapper:
 
 
 def _encoding_hint(path: Path, number: int, line: bytes, codec: str) -> str:
-    message = f"{path.name}: line {number} is not {codec} text"
+    shown = "UTF-8" if codec == "utf-8-sig" else codec
+    message = f"{path.name}: line {number} is not {shown} text"
     try:
         line.decode("cp1258")
     except UnicodeDecodeError:

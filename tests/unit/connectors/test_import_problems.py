@@ -117,7 +117,7 @@ def test_cp1258_file_names_the_encoding_and_line_and_imports_with_it(tmp_path: P
         handle.write(write_csv(tmp_path / "utf8.csv", records).read_bytes().split(b"\n")[0] + b"\n")
         lines = (tmp_path / "utf8.csv").read_text("utf-8").split("\n")[1:]
         handle.write(to_cp1258("\n".join(lines)))
-    with pytest.raises(FileProblem, match=r"^hoso.csv: line 2 is not utf-8-sig text.*cp1258"):
+    with pytest.raises(FileProblem, match=r"^hoso.csv: line 2 is not UTF-8 text.*cp1258"):
         run(dossier_connector(tmp_path), path)
     connector = dossier_connector(tmp_path)
     summary = run(connector, path, encoding="cp1258")
