@@ -120,6 +120,7 @@ class Connector(ABC):
         self.settings = settings
         if settings.env == PRODUCTION:  # webhook secrets, API tokens: none short or default
             refuse_weak_secrets(self.config, prefix=f"connector {self.name}: ")
+        self.refuse_unsafe_config()
         self.publisher = publisher or Publisher(
             settings.kafka, source=self.config.source, producer=producer
         )
@@ -135,6 +136,11 @@ class Connector(ABC):
         return f"{type(self).__name__}(name={self.name!r}, config={self.config!r})"
 
     # -- what a connector implements ------------------------------------------------------
+
+    def refuse_unsafe_config(self) -> None:
+        """Raise InsecureSettings (one line) for config that must not start, in any mode;
+        called before anything connects. Adapters add their rules."""
+        return None
 
     @abstractmethod
     def run(self) -> None:

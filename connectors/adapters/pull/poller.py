@@ -168,18 +168,18 @@ class PullConnector(Connector):
             if outcome.behind:
                 self.metrics.record_source_problem("behind_cursor")
                 self._warn.warning(
-                    "source served %d record(s) at or before the position %s; refused",
+                    "source served %d record(s) at or before the position (%s); refused",
                     outcome.behind,
-                    position,
+                    position.updated_since,  # not `after_id`: a record's id may be personal
                 )
             if items and outcome.position == position:
                 failures += 1
                 self.metrics.record_source_problem("no_progress")
                 delay = self._backoff(failures)
                 self._warn.warning(
-                    "a page of %d record(s) did not move the position %s; backing off %.1fs",
+                    "a page of %d record(s) did not move the position (%s); backing off %.1fs",
                     len(items),
-                    position,
+                    position.updated_since,
                     delay,
                 )
                 self.sleep(delay)

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 from kafka.errors import KafkaError
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
 from cityops.privacy import mask_text
+from cityops.secretcheck import InsecureSettings
 from connectors.adapters.push.replay import Answer, ReplayCache
 from connectors.adapters.push.signing import (
     MAX_AGE_SECONDS,
@@ -64,16 +65,6 @@ class PushConfig(ConnectorConfig):
     #: Requests accepted for processing at once; more get 503 with Retry-After at once.
     max_pending: int = Field(64, gt=0)
 
-    @field_validator("secrets")
-    @classmethod
-    def _secrets_long_enough(cls, secrets: dict[str, SecretStr]) -> dict[str, SecretStr]:
-        for source, secret in secrets.items():
-            if len(secret.get_secret_value().encode("utf-8")) < MIN_SECRET_BYTES:
-                raise ValueError(
-                    f"the secret of source {source!r} is shorter than {MIN_SECRET_BYTES} bytes"
-                )
-        return secrets
-
 
 class PushConnector(Connector):
     """A connector whose sources post signed contract JSON to it."""
@@ -88,6 +79,20 @@ class PushConnector(Connector):
         self._replays = ReplayCache(self.config.max_age_seconds)
         self._pool: ThreadPoolExecutor | None = None
         self._pending = 0
+
+    def refuse_unsafe_config(self) -> None:
+        """Every webhook secret 32 bytes or more, whatever the mode: an HMAC key shorter
+        than its output is weaker than the signature it keys."""
+        short = [
+            f"secrets.{source}"
+            for source, secret in self.config.secrets.items()
+            if len(secret.get_secret_value().encode("utf-8")) < MIN_SECRET_BYTES
+        ]
+        if short:
+            raise InsecureSettings(
+                f"refusing to start: connector {self.name}: {', '.join(short)} shorter than "
+                f"{MIN_SECRET_BYTES} bytes; set longer ones in the connector's config"
+            )
 
     def run(self) -> None:
         asyncio.run(self._serve())

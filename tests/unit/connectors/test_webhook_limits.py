@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from cityops.contract import DeadLetter
+from cityops.secretcheck import InsecureSettings
 from cityops.settings import KafkaSettings, Settings
 from connectors.adapters.push.sender import post_signed
 from connectors.payment.connector import PaymentConnector
@@ -97,7 +97,7 @@ def test_json_nested_100k_deep_is_422_and_dead_lettered_once(receiver: Receiver)
 @pytest.mark.parametrize("secret", ["", "s3cr3t", "x" * 31], ids=["empty", "short", "31-bytes"])
 def test_secret_shorter_than_32_bytes_is_refused_at_startup(tmp_path: Path, secret: str) -> None:
     config = {"source": "hooks", "secrets": {"bank-a": secret}}
-    with pytest.raises(ValidationError, match=r"bank-a.*shorter than 32 bytes") as info:
+    with pytest.raises(InsecureSettings, match=r"secrets\.bank-a shorter than 32 bytes") as info:
         PaymentConnector(config, Settings(state_dir=tmp_path), producer=FakeProducer())
     assert not secret or secret not in str(info.value), "the error does not show the secret"
 
