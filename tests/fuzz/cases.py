@@ -23,6 +23,8 @@ BUDGET = {
 #: Generated cases (one hypothesis example each) and the records inside them.
 CASES: Counter[str] = Counter()
 INPUTS: Counter[str] = Counter()
+#: Figures a family reports for the summary (request latencies).
+NOTES: list[str] = []
 
 
 def count(family: str, inputs: int = 1) -> None:
@@ -45,4 +47,5 @@ def summary() -> str:
     names = list(BUDGET) + [family for family in CASES if family not in BUDGET]
     families = ", ".join(f"{family} {CASES[family]}" for family in names)
     total, inputs = sum(CASES.values()), sum(INPUTS.values())
-    return f"fuzz: {total} generated cases ({families}); {inputs} records inside them"
+    notes = "".join(f"; {note}" for note in NOTES)
+    return f"fuzz: {total} generated cases ({families}); {inputs} records inside them{notes}"
