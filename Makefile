@@ -73,3 +73,4 @@ new-connector: setup ## Scaffold a connector package: make new-connector NAME=ho
 bench-connectors: stack-up ## Events/s of one connector vs plain kafka-python, same events
 	$(PY) -m bench.connectors
 
+.PHONY: bench db-migrate kafka-init demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults test-fuzz schemas dashboards new-connector bench-connectors
