@@ -38,15 +38,18 @@ lint: setup ## ruff check + format check
 	$(VENV)/bin/ruff format --check .
 
 test-unit: setup ## Fast tier: pure functions and in-memory agent tests, no servers
-	$(PYTEST) -q -m "not integration and not faults" -p no:cacheprovider
+	$(PYTEST) -q -m "not integration and not faults and not fuzz" -p no:cacheprovider
 
 test-integration: stack-up ## Integration tier against the real Kafka and ClickHouse
-	$(PYTEST) -q -m "integration and not faults" -p no:cacheprovider
+	$(PYTEST) -q -m "integration and not faults and not fuzz" -p no:cacheprovider
 
 test: lint test-unit test-integration ## Everything CI runs: lint, unit tier, integration tier
 
 test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers, ClickHouse outage)
 	$(PYTEST) -q -m faults -p no:cacheprovider
+
+test-fuzz: stack-up ## Fuzz suite: >= 10,000 generated hostile inputs, then a smaller run end to end
+	$(PYTEST) -q -m fuzz -p no:cacheprovider
 
 bench: stack-up ## Pipeline throughput, freshness and memory vs a minimal consumer (same run)
 	$(PY) -m bench.pipeline
@@ -73,4 +76,4 @@ new-connector: setup ## Scaffold a connector package: make new-connector NAME=ho
 bench-connectors: stack-up ## Events/s of one connector vs plain kafka-python, same events
 	$(PY) -m bench.connectors
 
-.PHONY: bench bench-queries db-migrate kafka-init demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults schemas dashboards new-connector bench-connectors
+.PHONY: bench bench-queries db-migrate kafka-init demo help setup stack-up stack-down stack-status lint test-unit test-integration test test-faults test-fuzz schemas dashboards new-connector bench-connectors

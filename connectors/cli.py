@@ -13,7 +13,9 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cityops import servers
@@ -22,7 +24,7 @@ from cityops.secretcheck import InsecureSettings
 from cityops.settings import CONFIG_ENV
 from connectors import scaffold
 from connectors.sdk import registry
-from connectors.sdk.connector import Connector
+from connectors.sdk.connector import Connector, format_validation_error
 
 app = typer.Typer(
     help=(
@@ -72,6 +74,8 @@ def _build(name: str, config: Path | None, source: str | None, *, wait: bool) ->
         return cls(_connector_config(config, name, source), settings)
     except InsecureSettings as exc:
         refuse_to_start(exc)
+    except ValidationError as exc:  # values are hidden in these errors (secrets)
+        raise typer.BadParameter(f"connectors.{name}: {format_validation_error(exc)}") from None
 
 
 def _summary(connector: Connector) -> Table:
@@ -120,13 +124,21 @@ def import_file(
     resume: Annotated[
         bool, typer.Option(help="Continue an interrupted import of the same file.")
     ] = True,
+    encoding: Annotated[
+        str,
+        typer.Option(help="Text encoding of a .csv file, e.g. cp1258 for Windows-1258 exports."),
+    ] = "utf-8",
 ) -> None:
     """Backfill from a file: each row is validated and published, bad rows dead-lettered."""
+    from connectors.adapters.file import FileProblem
     from connectors.adapters.file import import_file as run_import
 
     connector = _build(name, config, source, wait=False)
     try:
-        summary = run_import(connector, file, resume=resume, console=console)
+        summary = run_import(connector, file, resume=resume, console=console, encoding=encoding)
+    except FileProblem as exc:  # one line, no traceback: the file, where, and what to do
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     finally:
@@ -152,4 +164,5 @@ def new(
         raise typer.BadParameter(str(exc)) from None
     for path in written:
         typer.echo(f"wrote {path}")
-    typer.echo(f"next: edit {written[-1]}, then `pytest tests/integration/connectors -k {name}`")
+    suites = "tests/unit/connectors tests/integration/connectors"
+    typer.echo(f"next: edit {written[-1]}, then `pytest {suites} -k {name}`")

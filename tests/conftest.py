@@ -30,6 +30,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
         if "/faults/" in path:
             item.add_marker(pytest.mark.faults)
+        if "/fuzz/" in path:
+            item.add_marker(pytest.mark.fuzz)
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 class ConnectorConfig(BaseModel):
     """Settings of one connector instance; subclasses add theirs (secrets as SecretStr)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Errors name the setting, never its value: a config can hold secrets.
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     #: The instance name written into every event's `source`, e.g. `egov-dossier-namdinh`.
     source: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -111,6 +112,7 @@ class Connector(ABC):
         *,
         publisher: Publisher | None = None,
         producer: KafkaProducer | None = None,
+        create_topics: bool = True,
     ) -> None:
         self.config = (
             config if isinstance(config, self.Config) else self.Config.model_validate(config)
@@ -118,6 +120,7 @@ class Connector(ABC):
         self.settings = settings
         if settings.env == PRODUCTION:  # webhook secrets, API tokens: none short or default
             refuse_weak_secrets(self.config, prefix=f"connector {self.name}: ")
+        self.refuse_unsafe_config()
         self.publisher = publisher or Publisher(
             settings.kafka, source=self.config.source, producer=producer
         )
@@ -126,11 +129,18 @@ class Connector(ABC):
         #: Set once the connector accepts input (a push server is listening, a poll began).
         self.ready = threading.Event()
         self._stopping = threading.Event()
+        #: False with a stand-in producer (the offline contract suite): no broker to ask.
+        self._create_topics = create_topics
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, config={self.config!r})"
 
     # -- what a connector implements ------------------------------------------------------
+
+    def refuse_unsafe_config(self) -> None:
+        """Raise InsecureSettings (one line) for config that must not start, in any mode;
+        called before anything connects. Adapters add their rules."""
+        return None
 
     @abstractmethod
     def run(self) -> None:
@@ -197,10 +207,13 @@ class Connector(ABC):
             raise Rejected("wrong_family", f"{type(mapped).__name__} is not {model.__name__}")
         return mapped
 
-    def handle(self, raw: bytes | Mapping[str, Any], *, source: str | None = None) -> Handled:
-        """Validate and publish one record, or dead-letter it with the reason; never raises
-        for bad input (only for Kafka itself failing)."""
-        original = raw if isinstance(raw, bytes) else _dump(raw)
+    def evaluate(
+        self, raw: bytes | Mapping[str, Any], *, source: str | None = None
+    ) -> tuple[Envelope | None, str | None]:
+        """The contract event `raw` makes, or why it makes none; publishes nothing.
+
+        Never raises for bad input: a batch can be judged whole before anything is sent.
+        """
         try:
             record = dict(raw) if isinstance(raw, Mapping) else self.parse(raw)
             event = self.to_event(record)
@@ -215,7 +228,21 @@ class Connector(ABC):
             # Only the type: an exception's message may quote the input.
             reason = f"mapping: {type(exc).__name__}"
         else:
+            return event, None
+        return None, safe_reason(reason, self.settings.hash_key)
+
+    def handle(self, raw: bytes | Mapping[str, Any], *, source: str | None = None) -> Handled:
+        """Validate and publish one record, or dead-letter it with the reason; never raises
+        for bad input (only for Kafka itself failing)."""
+        event, reason = self.evaluate(raw, source=source)
+        if event is not None:
             return Handled(event, None, self.publisher.publish(event))
+        assert reason is not None
+        return self.reject(raw if isinstance(raw, bytes) else _dump(raw), reason, source=source)
+
+    def reject(self, original: bytes, reason: str, *, source: str | None = None) -> Handled:
+        """Dead-letter input refused before or during `handle`: the original redacted, the
+        reason masked (`cityops.privacy`)."""
         reason = safe_reason(reason, self.settings.hash_key)
         future = self.publisher.dead_letter(
             self.redact(original),
@@ -237,7 +264,8 @@ class Connector(ABC):
     def start(self) -> ConnectorMetrics:
         """Run until stopped (SIGTERM/SIGINT in the main thread), then flush and close."""
         try:
-            ensure_topics(self.settings.kafka, [self.topic, DEADLETTER])
+            if self._create_topics:
+                ensure_topics(self.settings.kafka, [self.topic, DEADLETTER])
         except Exception as exc:  # may lack admin rights in production: publishing still works
             self.log.warning("could not ensure topics exist: %s", exc)
         restore = self._install_signal_handlers()

@@ -31,6 +31,9 @@ class ConnectorMetrics:
     dead_lettered: Counter[str] = field(default_factory=Counter)
     #: Requests refused before any event was read (bad signature, too large, ...).
     rejected: Counter[str] = field(default_factory=Counter)
+    #: Misbehaviour of a source that is not bad input (a pull feed that does not advance,
+    #: a cursor going backwards): warned about, backed off, counted here.
+    source_problems: Counter[str] = field(default_factory=Counter)
     #: `occurred_at` of the last event handed to Kafka: how far behind the source we are.
     last_event_at: datetime | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -50,6 +53,10 @@ class ConnectorMetrics:
     def record_rejected(self, reason: str) -> None:
         with self._lock:
             self.rejected[reason_kind(reason)] += 1
+
+    def record_source_problem(self, kind: str) -> None:
+        with self._lock:
+            self.source_problems[kind] += 1
 
     def record_event_time(self, occurred_at: datetime) -> None:
         with self._lock:
@@ -73,6 +80,7 @@ class ConnectorMetrics:
                 "failed": self.failed,
                 "dead_lettered": dict(self.dead_lettered),
                 "rejected": dict(self.rejected),
+                "source_problems": dict(self.source_problems),
                 "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
                 "lag_seconds": self.lag_seconds(),
             }

@@ -20,11 +20,15 @@ from cityops.kafka import make_producer
 from cityops.settings import KafkaSettings
 from cityops.timeutil import utcnow
 from connectors.sdk.metrics import ConnectorMetrics
+from connectors.sdk.ratelog import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
 #: A dead letter keeps the original, but not a megabyte of it in the text preview.
 MAX_ORIGINAL_TEXT = 64 * 1024
+#: ...and at most this much of it at all: base64 of a whole 1 MiB webhook body would pass
+#: Kafka's 1 MiB message limit, so the dead letter itself could never be sent.
+MAX_ORIGINAL_BYTES = 512 * 1024
 MAX_REASON = 2000
 
 
@@ -47,6 +51,7 @@ class Publisher:
         self._errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._warn = RateLimitedLog(log)
 
     def __repr__(self) -> str:
         return f"Publisher(source={self.source!r}, namespace={self.kafka.namespace!r})"
@@ -65,8 +70,12 @@ class Publisher:
         topic: str | None = None,
         source: str | None = None,
     ) -> FutureRecordMetadata:
-        """Keep rejected input whole (base64) with why it was rejected, keyed by source."""
+        """Keep rejected input (base64, whole up to 512 KiB) with why it was rejected, keyed
+        by source."""
         source = source or self.source
+        if len(original) > MAX_ORIGINAL_BYTES:
+            reason = f"{reason} (original cut to its first {MAX_ORIGINAL_BYTES} bytes)"
+            original = original[:MAX_ORIGINAL_BYTES]
         record = DeadLetter(
             source=source,
             reason=reason[:MAX_REASON],
@@ -77,7 +86,7 @@ class Publisher:
             topic=topic,
         )
         self.metrics.record_dead_letter(reason)
-        log.warning("dead-lettered input from %s: %s", source, reason[:300])
+        self._warn.warning("dead-lettered input from %s: %s", source, reason[:300])
         return self._send(DEADLETTER.name(self.kafka.namespace), source, record.to_json_bytes())
 
     def _send(self, topic: str, key: str, value: bytes) -> FutureRecordMetadata:

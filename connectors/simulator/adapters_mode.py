@@ -19,12 +19,12 @@ from typing import Any
 
 from cityops.contract import DossierEvent, Envelope
 from cityops.settings import Settings
+from connectors.adapters.pull.fake_feed import FakeFeed
 from connectors.adapters.push.sender import post_signed
 from connectors.dossier.connector import DossierConnector
 from connectors.payment.connector import PaymentConnector
 from connectors.portal.connector import PortalConnector
 from connectors.sdk.connector import Connector
-from connectors.simulator.fake_source import FakeSource
 from connectors.simulator.identities import SourceNames, raw_applicant_id
 from connectors.simulator.portal_record import to_portal_record
 from connectors.simulator.runner import Tally
@@ -100,8 +100,8 @@ class AdaptersSink:
         # A fresh checkpoint folder: a re-run of the same day must not resume past it.
         self._state = tempfile.TemporaryDirectory(prefix="cityops-sim-")
         local = settings.model_copy(update={"state_dir": Path(self._state.name)})
-        self.feed = FakeSource()
-        base_url = self.feed.start()
+        self.feed = FakeFeed(DossierConnector.cursor_field, DossierConnector.id_field)
+        base_url = self.feed.url
         self.dossiers = DossierConnector(
             {"source": self.sources.dossier, "base_url": base_url, "poll_interval": poll_interval},
             local,
@@ -162,7 +162,7 @@ class AdaptersSink:
                 connector.stop()
             for thread in self._threads:
                 thread.join(timeout=30)
-            self.feed.stop()
+            self.feed.close()
             self._state.cleanup()
         for connector in connectors:
             topic = connector.topic.name(connector.settings.kafka.namespace)

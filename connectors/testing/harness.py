@@ -1,7 +1,8 @@
-"""Run a connector against its sample source and the real broker, the way production does.
+"""Run a connector against its sample source, the way production does.
 
 The harness starts the connector in a thread (as `cityops connectors run` would in a process),
-feeds records through the connector's own adapter, and reads back what reached Kafka.
+feeds records through the connector's own adapter, and reads back what reached Kafka: the
+real broker, or, offline, the `FakeProducer` it was given (no broker needed).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cityops.contract import DEADLETTER
 from cityops.kafka import make_consumer
 from cityops.settings import KafkaSettings, Settings
 from connectors.sdk.connector import Connector
+from connectors.testing.fakes import FakeProducer
 
 #: Generous bound for one step; a connector that needs longer is broken, not slow.
 STEP_TIMEOUT = 60.0
@@ -56,9 +58,13 @@ def read_topic(kafka: KafkaSettings, topic: str) -> list[Any]:
 
 
 class Harness:
-    def __init__(self, cls: type[Connector], settings: Settings) -> None:
+    def __init__(
+        self, cls: type[Connector], settings: Settings, *, producer: FakeProducer | None = None
+    ) -> None:
         self.cls = cls
         self.settings = settings
+        #: Offline: every connector of this harness sends here instead of to Kafka.
+        self.producer = producer
         self.source = f"suite-{cls.name}"
         self.secret = f"suite-secret-{uuid.uuid4().hex}"
         self.sample_source = cls.sample_source()
@@ -74,7 +80,10 @@ class Harness:
         return DEADLETTER.name(self.settings.kafka.namespace)
 
     def new_connector(self) -> Connector:
-        return self.cls(self.config, self.settings)
+        if self.producer is None:
+            return self.cls(self.config, self.settings)
+        producer: Any = self.producer
+        return self.cls(self.config, self.settings, producer=producer, create_topics=False)
 
     @contextmanager
     def running(self, connector: Connector | None = None) -> Iterator[Connector]:
@@ -109,10 +118,16 @@ class Harness:
         wait_until(lambda: connector.metrics.sent >= count, f"{count} records acknowledged")
 
     def events(self) -> list[Any]:
-        return read_topic(self.settings.kafka, self.topic_name)
+        return self._read(self.topic_name)
 
     def dead_letters(self) -> list[Any]:
-        return read_topic(self.settings.kafka, self.deadletter_name)
+        return self._read(self.deadletter_name)
+
+    def _read(self, topic: str) -> list[Any]:
+        """Records of `topic` (with `.key` and `.value`), from Kafka or the fake producer."""
+        if self.producer is not None:
+            return [sent for sent in self.producer.sent if sent.topic == topic]
+        return read_topic(self.settings.kafka, topic)
 
     def close(self) -> None:
         self.sample_source.close()

@@ -2,26 +2,31 @@
 
 In the spirit of singer-sdk's `get_tap_test_class`, a test module needs one line:
 
-    TestConnectorContract = contract_test_class(all_connectors())
+    TestConnectorContract = contract_test_class(all_connectors(), offline=True)
 
 and every connector, including one made a minute ago by `cityops connectors new`, is
-checked against the real broker through its own adapter: it emits valid events with keys,
-dead-letters bad input with a reason, keeps secrets and personal ids out of logs and Kafka,
-stops cleanly without losing what was in flight, and resumes from its checkpoint.
+checked through its own adapter: it emits valid events with keys, dead-letters bad input
+with a reason, keeps secrets and personal ids out of logs and Kafka (these `OFFLINE_CHECKS`
+need no broker: a `FakeProducer` stands in, so they run in the unit tier in seconds), stops
+cleanly without losing what was in flight, and resumes from its checkpoint (these
+`BROKER_CHECKS` are about Kafka's acknowledgements, so they run against the real broker).
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from cityops.contract import DeadLetter
-from cityops.settings import Settings
+from cityops.settings import KafkaSettings, Settings
 from connectors.sdk.connector import Connector
+from connectors.testing.fakes import FakeProducer
 from connectors.testing.harness import Harness, wait_until
 
 Check = Callable[[Harness], None]
@@ -151,44 +156,61 @@ def check_resumes_from_checkpoint(h: Harness) -> None:
     assert len(set(ids)) == len(ids)
 
 
-CHECKS: dict[str, Check] = {
+OFFLINE_CHECKS: dict[str, Check] = {
     "emits_valid_events": check_emits_valid_events,
     "keys_set": check_keys_set,
     "bad_input_dead_lettered": check_bad_input_dead_lettered,
     "secrets_redacted": check_secrets_redacted,
+}
+BROKER_CHECKS: dict[str, Check] = {
     "stops_cleanly": check_stops_cleanly,
     "resumes_from_checkpoint": check_resumes_from_checkpoint,
 }
+CHECKS: dict[str, Check] = {**OFFLINE_CHECKS, **BROKER_CHECKS}
 
 
-def run_check(check: Check, cls: type[Connector], settings: Settings) -> None:
-    harness = Harness(cls, settings)
+def offline_settings(state_dir: Path) -> Settings:
+    """Settings for an offline check: a namespace of its own, checkpoints under `state_dir`."""
+    namespace = f"offline{uuid.uuid4().hex[:8]}"
+    return Settings(kafka=KafkaSettings(namespace=namespace), state_dir=state_dir)
+
+
+def run_check(
+    check: Check, cls: type[Connector], settings: Settings, *, offline: bool = False
+) -> None:
+    harness = Harness(cls, settings, producer=FakeProducer() if offline else None)
     try:
         check(harness)
     finally:
         harness.close()
 
 
-def run_suite(cls: type[Connector], settings_factory: Callable[[], Settings]) -> None:
-    """Every check on one connector, each with fresh settings (namespace, state dir)."""
-    for check in CHECKS.values():
-        run_check(check, cls, settings_factory())
-
-
-def contract_test_class(connectors: Sequence[type[Connector]]) -> type:
+def contract_test_class(connectors: Sequence[type[Connector]], *, offline: bool = False) -> type:
     """A pytest test class with one test per check, parametrised over `connectors`.
 
-    Needs the `settings` fixture of tests/conftest.py (fresh namespace and state dir).
+    Offline: the `OFFLINE_CHECKS` with a fake producer (needs pytest's `tmp_path` only).
+    Otherwise: the `BROKER_CHECKS`, with the `settings` fixture of tests/conftest.py (fresh
+    namespace and state dir on the real broker).
     """
     ids = [cls.name for cls in connectors]
 
     def make_test(check: Check) -> Callable[..., None]:
-        @pytest.mark.parametrize("connector_cls", list(connectors), ids=ids)
-        def test(self: object, connector_cls: type[Connector], settings: Settings) -> None:
-            run_check(check, connector_cls, settings)
+        if offline:
+
+            @pytest.mark.parametrize("connector_cls", list(connectors), ids=ids)
+            def test(self: object, connector_cls: type[Connector], tmp_path: Path) -> None:
+                settings = offline_settings(tmp_path / "state")
+                run_check(check, connector_cls, settings, offline=True)
+
+        else:
+
+            @pytest.mark.parametrize("connector_cls", list(connectors), ids=ids)
+            def test(self: object, connector_cls: type[Connector], settings: Settings) -> None:
+                run_check(check, connector_cls, settings)
 
         test.__doc__ = check.__doc__
         return test
 
-    namespace = {f"test_{name}": make_test(check) for name, check in CHECKS.items()}
+    checks = OFFLINE_CHECKS if offline else BROKER_CHECKS
+    namespace = {f"test_{name}": make_test(check) for name, check in checks.items()}
     return type("ConnectorContract", (), namespace)

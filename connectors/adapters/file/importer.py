@@ -18,7 +18,7 @@ from rich.table import Table
 
 from cityops.contract import DEADLETTER
 from cityops.kafka_topics import ensure_topics
-from connectors.adapters.file.readers import count_rows, iter_rows
+from connectors.adapters.file.readers import RowProblem, count_rows, iter_rows
 from connectors.sdk.checkpoint import CheckpointStore
 from connectors.sdk.connector import Connector
 from connectors.sdk.metrics import reason_kind
@@ -59,8 +59,13 @@ def import_file(
     batch_size: int = 1000,
     console: Console | None = None,
     create_topics: bool = True,
+    encoding: str = "utf-8",
 ) -> ImportSummary:
-    """Publish every row of `path` through `connector.handle`; bad rows are dead-lettered."""
+    """Publish every row of `path` through `connector.handle`; bad rows are dead-lettered.
+
+    Raises FileProblem (a ValueError, one line) when the file cannot be read (on); the rows
+    read before that stay published or dead-lettered, and acknowledged.
+    """
     store = CheckpointStore(
         connector.settings.state_dir, f"{connector.name}-import", connector.config.source
     )
@@ -68,9 +73,9 @@ def import_file(
     saved = store.load() if resume else None
     start_row = saved["row"] if saved and {k: saved.get(k) for k in identity} == identity else 0
     summary = ImportSummary(str(path), skipped=start_row)
+    total = count_rows(path, encoding=encoding)  # first: a file it cannot read fails fast
     if create_topics:
         ensure_topics(connector.settings.kafka, [connector.topic, DEADLETTER])
-    total = count_rows(path)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -83,19 +88,25 @@ def import_file(
     row = 0
     with progress:
         task = progress.add_task(f"{connector.name} <- {path.name}", total=total)
-        for row, record in enumerate(iter_rows(path), start=1):
-            if row <= start_row:
+        try:
+            for row, record in enumerate(iter_rows(path, encoding=encoding), start=1):
+                if row <= start_row:
+                    progress.advance(task)
+                    continue
+                if isinstance(record, RowProblem):
+                    outcome = connector.reject(record.original, f"{record.reason} (row {row})")
+                else:
+                    outcome = connector.handle(record)
+                if outcome.reason:
+                    summary.rejected[reason_kind(outcome.reason)] += 1
+                else:
+                    summary.published += 1
                 progress.advance(task)
-                continue
-            outcome = connector.handle(record)
-            if outcome.reason:
-                summary.rejected[reason_kind(outcome.reason)] += 1
-            else:
-                summary.published += 1
-            progress.advance(task)
-            if row % batch_size == 0:
-                connector.publisher.flush()  # acknowledged first, then the row is committed
-                store.save({**identity, "row": row})
-    connector.publisher.flush()
-    store.save({**identity, "row": max(row, start_row)})
+                if row % batch_size == 0:
+                    connector.publisher.flush()  # acknowledged first, then the row is committed
+                    store.save({**identity, "row": row})
+        finally:
+            # Also when the file breaks half way: what was read stays imported, once.
+            connector.publisher.flush()
+            store.save({**identity, "row": max(row, start_row)})
     return summary

@@ -1,5 +1,6 @@
 """Pull adapter: poll a source's REST change feed incrementally, resuming from a checkpoint."""
 
-from connectors.adapters.pull.poller import PullConfig, PullConnector, cursor_key
+from connectors.adapters.pull.cursor import Position, cursor_key
+from connectors.adapters.pull.poller import PullConfig, PullConnector
 
-__all__ = ["PullConfig", "PullConnector", "cursor_key"]
+__all__ = ["Position", "PullConfig", "PullConnector", "cursor_key"]

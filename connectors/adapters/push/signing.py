@@ -14,6 +14,8 @@ TIMESTAMP_HEADER = "X-Cityops-Timestamp"
 SIGNATURE_HEADER = "X-Cityops-Signature"
 #: Older (or further in the future) timestamps are refused as replays.
 MAX_AGE_SECONDS = 300
+#: Shortest secret accepted: HMAC-SHA256 keys shorter than its 32-byte output are guessable.
+MIN_SECRET_BYTES = 32
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -82,3 +82,14 @@ def test_import_reports_published_and_rejected_then_resumes(settings, tmp_path) 
     events = read_topic(settings.kafka, PAYMENT.name(ns))
     assert len({json.loads(r.value)["event_id"] for r in events}) == len(events) == 5
     assert len(read_topic(settings.kafka, DEADLETTER.name(ns))) == 1
+
+
+def test_import_of_an_empty_workbook_is_one_line_not_a_traceback(settings, tmp_path) -> None:
+    path = tmp_path / "empty.xlsx"
+    path.write_bytes(b"")
+    config = write_config(tmp_path / "c.yaml", settings, {"dossier": {"source": "egov-file"}})
+    command = [*CLI, "connectors", "import", "dossier", str(path), "--config", str(config)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "error: empty.xlsx: not a readable .xlsx workbook" in result.stderr

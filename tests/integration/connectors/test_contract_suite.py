@@ -1,4 +1,6 @@
-"""Every registered connector against the shared contract suite (connectors/testing/suite.py)."""
+"""Every registered connector against the contract suite's checks about Kafka's
+acknowledgements (stops cleanly, resumes from its checkpoint), on the real broker; the
+checks that need no broker run in the unit tier (tests/unit/connectors)."""
 
 from connectors.sdk import all_connectors
 from connectors.testing.suite import contract_test_class

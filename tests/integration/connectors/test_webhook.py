@@ -15,7 +15,7 @@ from connectors.payment.connector import PaymentConnector
 from connectors.testing.harness import Harness, read_topic
 from connectors.testing.samples import contract_event
 
-SECRET = "bank-a-webhook-secret"
+SECRET = "bank-a-webhook-secret-of-at-least-32-bytes"
 
 
 @pytest.fixture

@@ -93,7 +93,7 @@ def test_non_json_input_is_redacted_by_pattern(tmp_path: Path) -> None:
 
 def test_push_events_must_come_from_the_path_source(tmp_path: Path) -> None:
     producer = FakeProducer()
-    connector = make(PaymentConnector, tmp_path, producer, secrets={"bank-a": "k"})
+    connector = make(PaymentConnector, tmp_path, producer, secrets={"bank-a": "k" * 32})
     event = contract_event("payment", "bank-b", 1)
     outcome = connector.handle(event.to_json_bytes(), source="bank-a")
     assert outcome.reason.startswith("source_mismatch")
@@ -102,10 +102,10 @@ def test_push_events_must_come_from_the_path_source(tmp_path: Path) -> None:
 
 def test_secrets_do_not_show_in_repr(tmp_path: Path) -> None:
     connector = make(
-        PaymentConnector, tmp_path, FakeProducer(), secrets={"bank-a": "hunter2-secret"}
+        PaymentConnector, tmp_path, FakeProducer(), secrets={"bank-a": "hunter2-secret-" + "x" * 32}
     )
-    assert "hunter2-secret" not in repr(connector)
-    assert "hunter2-secret" not in connector.config.model_dump_json()
+    assert "hunter2-secret-" + "x" * 32 not in repr(connector)
+    assert "hunter2-secret-" + "x" * 32 not in connector.config.model_dump_json()
 
 
 def test_registry_finds_the_connectors_and_refuses_a_name_twice() -> None:

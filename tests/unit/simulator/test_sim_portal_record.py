@@ -10,9 +10,9 @@ from cityops.contract import DossierEvent
 from cityops.contract.enums import ApplicantType, DossierStatus
 from cityops.privacy import applicant_ref
 from cityops.settings import Settings
+from connectors.adapters.pull.fake_feed import FakeFeed
 from connectors.dossier.mapping import FieldNames, map_record
 from connectors.simulator import generate, raw_applicant_id
-from connectors.simulator.fake_source import FakeSource
 from connectors.simulator.identities import dossier_event_id
 from connectors.simulator.portal_record import to_portal_record
 
@@ -71,8 +71,8 @@ def _record(stamp: str, dossier: str) -> dict[str, str]:
 
 
 def test_fake_feed_pages_by_change_time_then_id() -> None:
-    feed = FakeSource(
-        [
+    feed = FakeFeed(
+        records=[
             _record("20250312090000", "B"),
             _record("20250312080000", "Z"),
             _record("20250312090000", "A"),
@@ -84,3 +84,4 @@ def test_fake_feed_pages_by_change_time_then_id() -> None:
     rest = feed.page("20250312090000", "B", 10)
     assert rest["items"] == [_record("20250312100000", "A")] and not rest["has_more"]
     assert feed.page("20250312100000", "A", 10) == {"items": [], "has_more": False}
+    feed.close()
