@@ -160,6 +160,11 @@ def demo(
             stdout=(logs / "simulator.log").open("ab"),
             stderr=subprocess.STDOUT,
         ),
+        "maintenance": subprocess.Popen(
+            [*base, "db", "compact", "--every", "600"],
+            stdout=(logs / "maintenance.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        ),
     }
     consumer = make_consumer(settings.kafka)
     started = time.monotonic()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Annotated
+
 import typer
 from clickhouse_driver import Client
 from rich.console import Console
@@ -13,6 +16,7 @@ from cityops.db import migrate as migrations
 from cityops.db.accounts import access_sql, view_security_sql
 from cityops.db.backfill import BackfillError, backfill
 from cityops.db.client import make_client
+from cityops.db.open_dossiers import compact_open
 from cityops.reference import load_reference
 
 app = typer.Typer(
@@ -107,6 +111,42 @@ def status(config: ConfigOption = None) -> None:
     Console().print(table)
     if unhealthy:
         raise typer.Exit(1)
+
+
+@app.command("compact")
+def compact(
+    config: ConfigOption = None,
+    every: Annotated[
+        float,
+        typer.Option(help="Repeat every this many seconds until stopped (0: once, then exit)."),
+    ] = 0,
+) -> None:
+    """Drop closed dossiers from `dossier_open`, so `v_dossier_open` reads open ones only.
+
+    Maintenance, run as the migrator: `OPTIMIZE` and `ALTER ... DELETE` are DDL, which the
+    workers' account may not run (least privilege). Schedule it (`--every 600`: the demo and
+    compose do); skipped runs only make `v_dossier_open` read more closed rows, never wrong.
+    """
+    settings = setup(config)
+    database = settings.clickhouse.database
+    if not every:
+        servers.require(settings, clickhouse=True)  # a one-shot: one line when it is down
+    while True:
+        try:
+            client = make_client(settings.clickhouse, migrator=True, send_receive_timeout=600)
+            try:
+                compact_open(client, database)
+            finally:
+                client.disconnect()
+            typer.echo(f"dossier_open of {database} compacted")
+        except Exception as error:
+            if not every:
+                raise
+            # A long-running loop outlives an outage: one line, then the next round.
+            typer.echo(f"compaction skipped: {str(error).splitlines()[0][:200]}", err=True)
+        if not every:
+            return
+        time.sleep(every)
 
 
 @app.command("load-reference")

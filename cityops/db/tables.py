@@ -230,7 +230,7 @@ version UInt64
 """
 
 #: Open dossiers only: `dossier_state`'s rows of dossiers that are or were open, a closing
-#: row replacing the open one; closed rows are deleted by `compact_open` (open_dossiers.py).
+#: row replacing the open one; closed rows are deleted by `cityops db compact` (open_dossiers.py).
 DOSSIER_OPEN = TableSpec("dossier_open", DOSSIER_STATE.columns)
 
 DOSSIER_KPI_MINUTE = TableSpec("dossier_kpi_minute", _cols("minute DateTime\n" + _DOSSIER_KPI))

@@ -9,7 +9,6 @@ overdue alerts within seconds of the deadline.
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import logging
 import time
@@ -22,8 +21,6 @@ from faust.types import Message
 
 from cityops.contract import DOSSIER, AlertEvent, DossierEvent
 from cityops.contract.enums import AlertKind, AlertState
-from cityops.db.client import make_client
-from cityops.db.open_dossiers import compact_open
 from cityops.db.tables import DOSSIER_KPI_DAILY, DOSSIER_KPI_MINUTE, DOSSIER_OPEN, DOSSIER_STATE
 from streams.alerts.build import build_alert
 from streams.context import Context
@@ -157,7 +154,6 @@ class DossierProcessor(Processor):
         if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
             self._pruned_at = time.monotonic()
             self.prune_closed(now - timedelta(hours=self.cfg.closed_retention_hours))
-            await asyncio.get_running_loop().run_in_executor(None, self.compact_open)
 
     async def on_rebalance(self, partitions: set[int]) -> None:
         """Keep what this worker owns, schedule its deadlines, and publish again the alert
@@ -182,16 +178,6 @@ class DossierProcessor(Processor):
         )
         await self.publish(again)
         await self.on_timer()
-
-    def compact_open(self) -> None:
-        """Drop closed dossiers from `dossier_open` (several workers doing it is harmless)."""
-        client = make_client(self.ctx.settings.clickhouse)
-        try:
-            compact_open(client, self.ctx.settings.clickhouse.database)
-        except Exception as error:  # ClickHouse down: the next pass will do it
-            log.warning("dossier_open compaction failed: %s", str(error).split("\n")[0])
-        finally:
-            client.disconnect()
 
     async def track_backlog(self, batch: Sequence[Message], now: datetime) -> None:
         """Catching up while the oldest record of a batch is older than the threshold; once

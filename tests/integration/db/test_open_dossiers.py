@@ -1,16 +1,22 @@
-"""`dossier_open` stays small: compaction removes closed dossiers, never an open one."""
+"""`dossier_open` stays small: compaction removes closed dossiers, never an open one.
+
+Compaction is `OPTIMIZE` and `ALTER ... DELETE`, DDL on ClickHouse: it runs as the migrator
+(`cityops db compact`), and the workers' account is refused it.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cityops.db.client import make_client
 from cityops.db.migrate import migrate
-from cityops.db.open_dossiers import compact_open
 from cityops.db.tables import DOSSIER_OPEN, V_DOSSIER_OPEN
 from streams.sink.rows import row_from_mapping
+from tests.support.pipeline import worker_env
 
 from .conftest import EXPECTED_STATE
 
@@ -22,7 +28,7 @@ def _row(dossier_id: str, version: int, closed: int, updated_at: datetime) -> tu
 
 
 def test_compaction_deletes_old_closings_and_keeps_open_and_recent(settings: Any) -> None:
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     database = settings.clickhouse.database
     try:
         migrate(client, database)
@@ -33,7 +39,11 @@ def test_compaction_deletes_old_closings_and_keeps_open_and_recent(settings: Any
         for row in (_row("OPEN", 1, 0, old), _row("GONE", 1, 0, old), _row("GONE", 2, 1, old),
                     _row("JUST", 1, 0, now), _row("JUST", 2, 1, now)):  # fmt: skip
             client.execute(insert, [row])
-        compact_open(client, database)
+        command = [sys.executable, "-m", "cityops.cli.main", "db", "compact"]
+        done = subprocess.run(
+            command, env=worker_env(settings), capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
         table = f"{database}.{DOSSIER_OPEN.name}"
         deadline = time.monotonic() + 30  # mutations run in the background
         while time.monotonic() < deadline:
@@ -46,3 +56,21 @@ def test_compaction_deletes_old_closings_and_keeps_open_and_recent(settings: Any
         assert view == [("OPEN",)]
     finally:
         client.disconnect()
+
+
+def test_the_workers_account_may_not_compact(settings: Any) -> None:
+    migrator = make_client(settings.clickhouse, migrator=True)
+    writer = make_client(settings.clickhouse)
+    database = settings.clickhouse.database
+    try:
+        migrate(migrator, database)
+        try:
+            writer.execute(f"OPTIMIZE TABLE {database}.{DOSSIER_OPEN.name} FINAL")
+        except Exception as error:
+            first = str(error).split("\n")[0]
+            assert "392" in first or "497" in first  # DDL prohibited / access denied
+        else:
+            raise AssertionError("the writer ran OPTIMIZE: it holds DDL rights")
+    finally:
+        migrator.disconnect()
+        writer.disconnect()
