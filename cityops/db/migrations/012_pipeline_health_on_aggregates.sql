@@ -1,7 +1,6 @@
--- v_pipeline_health with both 008's aggregates (latest times and dead letters from
--- agg_ingest_totals, the last 5 minutes from agg_ingest_second) and 010's sink columns
--- (sink_stuck, sink_waiting_seconds from sink_health): 010 restated the view over the raw
--- tables, so it is restated once more here (migrations are immutable).
+-- v_pipeline_health on 007's aggregates (latest times and dead letters from
+-- agg_ingest_totals, the last 5 minutes from agg_ingest_second) with 010's sink columns
+-- (sink_stuck, sink_waiting_seconds from sink_health). Its only definition after 004's.
 DROP TABLE IF EXISTS {db}.{v_pipeline_health};
 CREATE VIEW {db}.{v_pipeline_health} AS
 SELECT

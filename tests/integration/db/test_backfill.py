@@ -58,7 +58,7 @@ def old_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
         client.execute(f"DROP DATABASE IF EXISTS {database}")
         return
     settings = request.getfixturevalue("settings")
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     migrate.migrate(client, settings.clickhouse.database, old)
     yield Backend("clickhouse-18.16", client, settings.clickhouse.database, settings)
     client.disconnect()
