@@ -111,7 +111,7 @@ def test_worker_started_before_everything_waits_then_processes_within_seconds(
         proxies.append(TcpProxy(localstack.clickhouse_port(), listen_port=late.clickhouse.port))
         wait_until(lambda: logged("run `cityops db migrate`"), 60, describe=worker.log_tail)
 
-        client = make_client(settings.clickhouse)
+        client = make_client(settings.clickhouse, migrator=True)
         migrate(client, settings.clickhouse.database)
         load_reference(client, settings.clickhouse.database, read_reference(settings.reference_dir))
         wait_until(lambda: logged("run `cityops kafka init`"), 60, describe=worker.log_tail)
