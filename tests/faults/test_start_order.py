@@ -60,7 +60,7 @@ def test_worker_and_receiver_started_before_the_servers_exist(
     clickhouse_down = f"ClickHouse is not reachable at 127.0.0.1:{late.clickhouse.port}"
 
     worker = Worker(late, tmp_path / "worker.log").start()
-    hook_port, secret = free_port(), "bank-a-secret"
+    hook_port, secret = free_port(), "bank-a-webhook-secret-of-32-bytes-at-least"
     config = tmp_path / "receiver.yaml"
     config.write_text(
         yaml.safe_dump(

@@ -146,7 +146,7 @@ def test_webhook_receiver_started_before_kafka_waits_then_accepts(
     settings: Settings, tmp_path: Path
 ) -> None:
     late = elsewhere(settings)
-    port, secret = free_port(), "bank-a-secret"
+    port, secret = free_port(), "bank-a-webhook-secret-of-32-bytes-at-least"
     config = tmp_path / "cityops.yaml"
     config.write_text(
         yaml.safe_dump(
