@@ -45,7 +45,7 @@ test-integration: stack-up ## Integration tier against the real Kafka and ClickH
 
 test: lint test-unit test-integration ## Everything CI runs: lint, unit tier, integration tier
 
-test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers, ClickHouse outage)
+test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers and broker, ClickHouse outage)
 	$(PYTEST) -q -m faults -p no:cacheprovider
 
 bench: stack-up ## Pipeline throughput, freshness and memory vs a minimal consumer (same run)
