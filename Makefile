@@ -45,7 +45,7 @@ test-integration: stack-up ## Integration tier against the real Kafka and ClickH
 
 test: lint test-unit test-integration ## Everything CI runs: lint, unit tier, integration tier
 
-test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers, ClickHouse outage)
+test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers and broker, ClickHouse outage)
 	$(PYTEST) -q -m faults -p no:cacheprovider
 
 test-fuzz: stack-up ## Fuzz suite: >= 10,000 generated hostile inputs, then a smaller run end to end

@@ -241,10 +241,10 @@ def steady_freshness(settings: Settings, client, database: str) -> dict[str, flo
     }
 
 
-def memory(open_dossiers: int) -> dict[str, float]:
+def dossier_template() -> tuple[bytes, bytes]:
+    """A received dossier's JSON, split where its event id goes (ids are spliced in)."""
     from cityops.contract import DossierEvent
 
-    console.print(f"memory: {open_dossiers:,} open dossiers")
     now = datetime.now(UTC)
     template = DossierEvent.build(
         event_id="E",
@@ -264,36 +264,66 @@ def memory(open_dossiers: int) -> dict[str, float]:
         due_at=now + timedelta(days=30),
     ).to_json_bytes()
     head, tail = template.split(b'"event_id":"E"', 1)
+    return head, tail
+
+
+def open_dossiers_feed(settings: Settings, first: int, last: int) -> None:
+    """Publish one received dossier for each number in [first, last)."""
+    head, tail = dossier_template()
+    producer = make_producer(settings.kafka)
+    topic = DOSSIER.name(settings.kafka.namespace)
+    for n in range(first, last):
+        dossier = f"M{n:08d}".encode()
+        value = (head + b'"event_id":"e' + dossier + b'"' + tail).replace(
+            b'"dossier_id":"D"', b'"dossier_id":"' + dossier + b'"'
+        )
+        producer.send(topic, key=dossier, value=value)
+    producer.flush()
+    producer.close()
+
+
+def memory(open_dossiers: int, store: str, restart_with: int = 1000) -> dict[str, float]:
+    """RSS of one worker holding `open_dossiers` in `store`; then the worker is SIGKILLed,
+    `restart_with` new dossiers arrive and a new worker on the same state folder starts: the
+    time until they are stored is the restart's cost (a memory store re-reads every changelog,
+    RocksDB only what its local copy lacks)."""
+    console.print(f"memory: {open_dossiers:,} open dossiers, store {store}")
+    env = {"CITYOPS_STREAMS__STORE": store}
     with private_settings("mem") as settings:
-        producer = make_producer(settings.kafka)
-        topic = DOSSIER.name(settings.kafka.namespace)
-        for n in range(open_dossiers):
-            dossier = f"M{n:08d}".encode()
-            value = (head + b'"event_id":"e' + dossier + b'"' + tail).replace(
-                b'"dossier_id":"D"', b'"dossier_id":"' + dossier + b'"'
-            )
-            producer.send(topic, key=dossier, value=value)
-        producer.flush()
-        producer.close()
+        open_dossiers_feed(settings, 0, open_dossiers)
         client = make_client(settings.clickhouse)
         database = settings.clickhouse.database
-        worker = start_worker(settings, LOGS / "memory-worker.log")
+
+        def stored(n: int) -> bool:
+            return count(client, database, DOSSIER_STATE.name, "dossier_id") >= n
+
+        worker = start_worker(settings, LOGS / "memory-worker.log", **env)
         try:
             baseline = 0.0
             wait_for(lambda: worker.poll() is None and rss_mib(worker.pid) > 0, timeout=30)
             time.sleep(5)
             baseline = rss_mib(worker.pid)
             started = time.monotonic()
-            wait_for(
-                lambda: count(client, database, DOSSIER_STATE.name, "dossier_id") >= open_dossiers,
-                timeout=3600,
-                every=2,
-            )
+            wait_for(lambda: stored(open_dossiers), timeout=3600, every=2)
             elapsed = time.monotonic() - started
+            time.sleep(5)  # a commit interval and a flush: what the next worker starts from
             held = rss_mib(worker.pid)
         finally:
-            stop(worker)
-    return {"baseline_mib": baseline, "rss_mib": held, "rate": open_dossiers / elapsed}
+            worker.kill()
+            worker.wait(30)
+        open_dossiers_feed(settings, open_dossiers, open_dossiers + restart_with)
+        restarted = start_worker(settings, LOGS / "restart-worker.log", **env)
+        try:
+            caught_up = wait_for(lambda: stored(open_dossiers + restart_with), 3600, every=0.5)
+        finally:
+            stop(restarted)
+            client.disconnect()
+    return {
+        "baseline_mib": baseline,
+        "rss_mib": held,
+        "rate": open_dossiers / elapsed,
+        "restart_s": caught_up,
+    }
 
 
 def main() -> None:
@@ -302,13 +332,43 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="worker/ceiling pairs (medians)")
     parser.add_argument("--open-dossiers", type=int, default=1_000_000)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument(
+        "--state-only", action="store_true", help="only memory and restart, per table store"
+    )
     args = parser.parse_args()
 
-    result = throughput(args.events, args.rounds)
     table = Table(title="cityops stream worker (1 worker, this machine)")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("vs baseline / target", justify="right")
+    if not args.state_only:
+        throughput_rows(table, args.events, args.rounds)
+    if not args.skip_memory:
+        state_rows(table, args.open_dossiers)
+    console.print(table)
+
+
+def state_rows(table: Table, open_dossiers: int) -> None:
+    """Both table stores on the same dossiers, the memory store as the baseline."""
+    base = memory(open_dossiers, "memory://")
+    rocks = memory(open_dossiers, "rocksdb://")
+    for name, mem in (("memory://", base), ("rocksdb://", rocks)):
+        table.add_row(
+            f"worker RSS, {open_dossiers:,} open dossiers, {name}",
+            f"{mem['rss_mib']:,.0f} MiB",
+            f"{mem['rss_mib'] / base['rss_mib']:.2f}x memory store; idle worker "
+            f"{mem['baseline_mib']:,.0f} MiB (goal < 1,024 MiB)",
+        )
+        table.add_row(f"open-dossier load rate, {name}", f"{mem['rate']:,.0f} ev/s", "")
+        table.add_row(
+            f"SIGKILL -> restarted worker caught up, {name}",
+            f"{mem['restart_s']:.1f} s",
+            f"{mem['restart_s'] / base['restart_s']:.2f}x memory store",
+        )
+
+
+def throughput_rows(table: Table, events: int, rounds: int) -> None:
+    result = throughput(events, rounds)
     # The median of the rounds' own ratios: each pair ran back to back on the same load.
     ratio = statistics.median(result["ratios"])
     table.add_row(
@@ -333,15 +393,6 @@ def main() -> None:
             f"{result[q]:.2f} s",
             "target p95 < 2 s" if q == "p95" else "",
         )
-    if not args.skip_memory:
-        mem = memory(args.open_dossiers)
-        table.add_row(
-            f"worker RSS, {args.open_dossiers:,} open dossiers",
-            f"{mem['rss_mib']:,.0f} MiB",
-            f"idle worker {mem['baseline_mib']:,.0f} MiB",
-        )
-        table.add_row("open-dossier load rate", f"{mem['rate']:,.0f} ev/s", "")
-    console.print(table)
 
 
 if __name__ == "__main__":

@@ -207,6 +207,14 @@ class StreamsSettings(BaseModel):
     #: catching up on a backlog: its alerts are recorded with `backlog` set and do not page;
     #: those still firing once it caught up are published again without it.
     backlog_lag_seconds: float = 120.0
+    #: Where the workers' tables live: "rocksdb://" (RocksDB through rocksdict, one database per
+    #: table partition under `state_dir`/faust: memory stays flat with the state's size and a
+    #: restarted worker reads only the changelog written since) or "memory://" (unit tests).
+    store: Literal["rocksdb://", "memory://"] = "rocksdb://"
+    #: Workers that keep a warm copy of each table partition besides its owner, so a lost
+    #: worker's partitions move to one that is already caught up. 0 by default, 1 in production
+    #: (docs/operations.md, "Scaling out and failover").
+    standby_replicas: int = Field(0, ge=0)
 
 
 class ContractSettings(BaseModel):
@@ -265,6 +273,15 @@ class AlertingSettings(BaseModel):
     webhook_token_path: str = ""
 
 
+#: Production's defaults where the local stack's are 1 or 0: three copies of every topic, writes
+#: acknowledged by two (`acks=all`), a standby copy of every table partition. A cluster of
+#: three brokers and two workers then loses one of each without losing a record or stopping.
+PRODUCTION_DURABILITY: dict[str, dict[str, int]] = {
+    "kafka": {"replication_factor": 3, "min_insync_replicas": 2},
+    "streams": {"standby_replicas": 1},
+}
+
+
 class Settings(BaseSettings):
     """All of cityops' configuration; each component reads the part it needs."""
 
@@ -285,10 +302,26 @@ class Settings(BaseSettings):
     #: Folder with agencies.csv, areas.csv and procedures.csv.
     reference_dir: Path = REFERENCE_DIR
     timezone: str = LOCAL_TZ
-    #: Where connectors keep checkpoints and other local state.
+    #: Where connectors keep checkpoints and workers their tables (RocksDB, under faust/): one
+    #: folder per worker process.
     state_dir: Path = Path(".state")
     log_level: str = "INFO"
     log_json: bool = False
+
+    @model_validator(mode="after")
+    def _durable_in_production(self) -> Settings:
+        """Production survives one broker's or one worker's loss unless told otherwise: the
+        local stack (one broker) keeps the defaults of 1 and 0, production gets
+        `PRODUCTION_DURABILITY` for every field its configuration does not set."""
+        if self.env == PRODUCTION:
+            for part, fields in PRODUCTION_DURABILITY.items():
+                model = getattr(self, part)
+                for name, value in fields.items():
+                    if name not in model.model_fields_set:
+                        setattr(model, name, value)
+            kafka = self.kafka
+            kafka.min_insync_replicas = min(kafka.min_insync_replicas, kafka.replication_factor)
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -54,14 +54,14 @@ def create_app(settings: Settings, sink: Any, *, web_port: int | None = None) ->
         app_id(settings),
         broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
         broker_credentials=broker_credentials(kafka),
-        store="memory://",
+        store=settings.streams.store,
         processing_guarantee="at_least_once",
         # Changelogs get the source topics' count (state follows its records' partitions).
         topic_partitions=kafka.partitions,
         topic_replication_factor=kafka.replication_factor,
         # No processor runs on the leader only: no `__assignor-__leader` topic to create.
         topic_disable_leader=True,
-        table_standby_replicas=0,
+        table_standby_replicas=settings.streams.standby_replicas,
         consumer_auto_offset_reset="earliest",
         # A worker that dies (SIGKILL, lost host) hands its partitions over in ~15 s, not 60.
         broker_session_timeout=15.0,

@@ -15,10 +15,10 @@ app = typer.Typer(help="Start, stop and check the local Kafka and ClickHouse (de
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack.sh"
 
 
-def _run(action: str) -> None:
+def _run(action: str, *args: str) -> None:
     if not SCRIPT.exists():
         raise typer.BadParameter(f"{SCRIPT} not found: run from a cityops checkout")
-    raise typer.Exit(subprocess.call([str(SCRIPT), action]))
+    raise typer.Exit(subprocess.call([str(SCRIPT), action, *args]))
 
 
 def ensure_local_secrets() -> None:
@@ -29,11 +29,19 @@ def ensure_local_secrets() -> None:
 
 
 @app.command()
-def up() -> None:
+def up(
+    brokers: int = typer.Option(
+        1,
+        min=1,
+        help="Kafka brokers: 3 starts a KRaft cluster (combined broker+controller nodes, one "
+        "port pair and data folder each) that survives the loss of one; stop the stack first "
+        "to switch between sizes.",
+    ),
+) -> None:
     """Install (first time), start and health-check Kafka and ClickHouse; a no-op when up.
     Also generates the local secrets (see `cityops stack secrets`)."""
     ensure_local_secrets()
-    _run("up")
+    _run("up", "--brokers", str(brokers))
 
 
 @app.command()

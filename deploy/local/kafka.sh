@@ -4,11 +4,17 @@
 # CITYOPS_KAFKA_SECURITY=sasl_ssl: the listener takes SASL (SCRAM-SHA-512 or PLAIN) over TLS
 # only; certificates (keytool) and the SCRAM users are made at its first start, secrets kept
 # under .stack/kafka/{tls,secrets}. The default, plaintext, is what the tests and demo use.
+# One broker of a cluster (kafka_cluster.sh) sets CITYOPS_KAFKA_HOME, _NODE_ID, _VOTERS,
+# _CLUSTER_ID and _INTERNAL_RF; CITYOPS_KAFKA_NO_WAIT=1 starts it without waiting for its
+# quorum (the cluster script waits once every voter is launched).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 HERE="$REPO_ROOT/deploy/local/kafka"
-HOME_DIR="$STACK_DIR/kafka"
-LIBS="$HOME_DIR/libs"
+HOME_DIR="${CITYOPS_KAFKA_HOME:-$STACK_DIR/kafka}"
+LIBS="$STACK_DIR/kafka/libs"
+NODE_ID="${CITYOPS_KAFKA_NODE_ID:-1}"
+VOTERS="${CITYOPS_KAFKA_VOTERS:-1@127.0.0.1:$KAFKA_CONTROLLER_PORT}"
+INTERNAL_RF="${CITYOPS_KAFKA_INTERNAL_RF:-1}"
 SECURITY="${CITYOPS_KAFKA_SECURITY:-plaintext}"
 TLS="$HOME_DIR/tls"
 SECRETS="$HOME_DIR/secrets"
@@ -81,6 +87,8 @@ make_tls() {
 configure() {
   sed -e "s#@DATA@#$DATA#g" -e "s#@PORT@#$KAFKA_PORT#g" \
       -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+      -e "s#@NODE_ID@#$NODE_ID#g" -e "s#@VOTERS@#$VOTERS#g" \
+      -e "s#@INTERNAL_RF@#$INTERNAL_RF#g" -e "s#@INTERNAL_MIN_ISR@#$(( INTERNAL_RF > 1 ? 2 : 1 ))#g" \
       "$HERE/server.properties.tmpl" >"$PROPS"
   local format_args=()
   if [[ "$SECURITY" == sasl_ssl ]]; then
@@ -100,7 +108,8 @@ configure() {
     say "formatting KRaft storage in $DATA"
     mkdir -p "$DATA"
     local cluster_id
-    cluster_id=$(java -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
+    cluster_id="${CITYOPS_KAFKA_CLUSTER_ID:-}"
+    [[ -n "$cluster_id" ]] || cluster_id=$(java -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
     java -Dlog4j2.configurationFile="$HERE/log4j2.yaml" -cp "$LIBS/*" kafka.tools.StorageTool \
       format -t "$cluster_id" -c "$PROPS" "${format_args[@]}" >>"$LOG" 2>&1 \
       || fail "could not format Kafka storage; see $LOG"
@@ -131,6 +140,7 @@ start() {
     -Dlog4j2.configurationFile="$HERE/log4j2.yaml" \
     -cp "$LIBS/*" kafka.Kafka "$PROPS" >>"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
+  if [[ -n "${CITYOPS_KAFKA_NO_WAIT:-}" ]]; then return 0; fi
   if ! wait_started 90 "$PIDFILE" kafka_health; then
     tail -n 30 "$LOG" >&2 || true
     fail "Kafka exited or did not become healthy within 90 s; log: $LOG"

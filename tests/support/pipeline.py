@@ -82,7 +82,12 @@ class Worker:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cityops.cli.main", "worker", "--web-port", str(self.web_port)],
-            env=worker_env(self.settings, **self.extra_env),
+            # Each its own state folder: two workers' RocksDB stores cannot share one.
+            env=worker_env(
+                self.settings,
+                CITYOPS_STATE_DIR=str(self.settings.state_dir / self.log_path.stem),
+                **self.extra_env,
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

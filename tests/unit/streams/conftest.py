@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from cityops.contract import AlertEvent
-from cityops.settings import KafkaSettings, Settings
+from cityops.settings import KafkaSettings, Settings, StreamsSettings
 from streams.app import create_app
 from streams.context import Context
 from streams.sink import RejectedRow
@@ -56,7 +56,10 @@ class Recorded:
 @pytest.fixture
 def worker() -> tuple[Context, RecordingSink, Recorded]:
     sink = RecordingSink()
-    ctx = create_app(Settings(kafka=KafkaSettings(namespace="unit")), sink)
+    settings = Settings(
+        kafka=KafkaSettings(namespace="unit"), streams=StreamsSettings(store="memory://")
+    )
+    ctx = create_app(settings, sink)
     seen = Recorded()
 
     async def publish_alert(alert: AlertEvent) -> None:
