@@ -37,7 +37,7 @@ def migrate(
     client = make_client(settings.clickhouse, migrator=True, send_receive_timeout=3600)
     try:
         try:
-            done = migrations.migrate(client, database)
+            done = migrations.migrate(client, database, cluster=settings.clickhouse.cluster)
         except migrations.MigrationError as exc:
             typer.echo(f"refused: {exc}", err=True)
             raise typer.Exit(2) from exc
@@ -95,7 +95,7 @@ def status(config: ConfigOption = None) -> None:
     database = settings.clickhouse.database
     client = make_client(settings.clickhouse, migrator=True)
     try:
-        rows = migrations.status(client, database)
+        rows = migrations.status(client, database, cluster=settings.clickhouse.cluster)
     finally:
         client.disconnect()
     table = Table("version", "name", "state", "applied at", title=database)
