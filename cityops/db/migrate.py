@@ -97,6 +97,10 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 
 def _ensure_bookkeeping(client: SqlClient, database: str, cluster: str = "") -> None:
+    # Checked first: on a cluster, DDL waits for every replica, and `status` must still
+    # answer while one is down.
+    if client.execute(f"EXISTS TABLE {identifier(database)}.{SCHEMA_MIGRATIONS}") == [(1,)]:
+        return
     statements = [
         f"CREATE DATABASE IF NOT EXISTS {identifier(database)}",
         f"CREATE TABLE IF NOT EXISTS {database}.{SCHEMA_MIGRATIONS} "
