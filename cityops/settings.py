@@ -203,6 +203,10 @@ class StreamsSettings(BaseModel):
     #: The workers' event loop: uvloop runs Faust's per-record machinery ~15% faster than
     #: asyncio's default loop (`make bench`); "aio" is the fallback where uvloop cannot load.
     event_loop: Literal["uvloop", "aio"] = "uvloop"
+    #: How records reach the processors: "inbox" (streams/runtime.py's drain loop) or
+    #: "stock" (faust-streaming's own `Stream.take_events` agents), kept to measure the fork
+    #: against (`make bench`), not for production.
+    batching: Literal["inbox", "stock"] = "inbox"
     #: Rows buffered per ClickHouse table before a flush, and the longest a row waits.
     batch_max_rows: int = 20_000
     batch_max_seconds: float = 0.5
