@@ -24,7 +24,7 @@ pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # script just started; gives up at once if that process exits (a port another server
 # answers on must not pass for ours).
 wait_started() {
-  local seconds=$1 pidfile=$2; shift 2
+  local seconds=$1 pidfile=$2 i; shift 2
   for ((i = 0; i < seconds; i++)); do
     pid_alive "$pidfile" || return 1
     if "$@" >/dev/null 2>&1; then return 0; fi
@@ -50,7 +50,7 @@ require_free_ports() {
 stop_pidfile() {
   local name=$1 pidfile=$2
   if ! pid_alive "$pidfile"; then say "$name is not running"; rm -f "$pidfile"; return 0; fi
-  local pid; pid=$(cat "$pidfile")
+  local pid i; pid=$(cat "$pidfile")
   kill "$pid" 2>/dev/null || true
   for ((i = 0; i < 30; i++)); do
     kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; say "$name stopped"; return 0; }
