@@ -18,13 +18,13 @@ from cityops import localstack
 from cityops.db.client import make_client
 from cityops.db.migrate import load_reference, migrate
 from cityops.db.reconcile import reconcile
-from cityops.kafka import ensure_topics
 from cityops.reference import load_reference as read_reference
 from cityops.settings import Settings
 from connectors.simulator import generate
 from dashboards.boards import wall
 from dashboards.macros import ALL, QueryContext, expand
 from dashboards.proof import dashboard_queries, variable_queries
+from streams.topics import init_topics
 from tests.support.feeding import missing, publish, settled, stored_counts
 from tests.support.pipeline import Worker, wait_until
 
@@ -43,10 +43,10 @@ def cluster(settings: Settings) -> Iterator[Settings]:
         REPLICAS, database=settings.clickhouse.database
     )
     replicated = settings.model_copy(update={"clickhouse": clickhouse})
-    client = make_client(clickhouse)
+    client = make_client(clickhouse, migrator=True)
     migrate(client, clickhouse.database, cluster=clickhouse.cluster)
     load_reference(client, clickhouse.database, read_reference(replicated.reference_dir))
-    ensure_topics(replicated.kafka)
+    init_topics(replicated)  # what `cityops kafka init` does
     yield replicated
     subprocess.run([str(CLICKHOUSE_SH), "start"], check=False, capture_output=True)
     client.execute(f"DROP DATABASE IF EXISTS {clickhouse.database} ON CLUSTER {clickhouse.cluster}")

@@ -15,7 +15,7 @@ from cityops.settings import KafkaSettings, Settings, StreamsSettings
 from streams import runtime
 from streams.app import create_app
 from streams.runtime import App, Inbox, LeanMonitor, StockApp
-from tests.unit.streams.test_processors import RecordingSink
+from tests.unit.streams.conftest import RecordingSink
 
 #: sha256 of faust-streaming's `Consumer._drain_messages`, the loop streams/runtime.py copies.
 UPSTREAM_DRAIN_SHA256 = "44a2500309e83c630493f6828af50166ec8d96a0b3e4fb2bab735f704ae93417"
