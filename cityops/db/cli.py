@@ -51,7 +51,10 @@ def migrate(
             _echo_backfill(backfill(client, database))
         if reference:
             counts = migrations.load_reference(
-                client, database, load_reference(settings.reference_dir)
+                client,
+                database,
+                load_reference(settings.reference_dir),
+                cluster=settings.clickhouse.cluster,
             )
             typer.echo("reference: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     finally:
@@ -157,7 +160,10 @@ def load_reference_command(config: ConfigOption = None) -> None:
     client = make_client(settings.clickhouse, migrator=True)
     try:
         counts = migrations.load_reference(
-            client, settings.clickhouse.database, load_reference(settings.reference_dir)
+            client,
+            settings.clickhouse.database,
+            load_reference(settings.reference_dir),
+            cluster=settings.clickhouse.cluster,
         )
     finally:
         client.disconnect()

@@ -45,7 +45,12 @@ def cluster(settings: Settings) -> Iterator[Settings]:
     replicated = settings.model_copy(update={"clickhouse": clickhouse})
     client = make_client(clickhouse, migrator=True)
     migrate(client, clickhouse.database, cluster=clickhouse.cluster)
-    load_reference(client, clickhouse.database, read_reference(replicated.reference_dir))
+    load_reference(
+        client,
+        clickhouse.database,
+        read_reference(replicated.reference_dir),
+        cluster=clickhouse.cluster,
+    )
     init_topics(replicated)  # what `cityops kafka init` does
     yield replicated
     subprocess.run([str(CLICKHOUSE_SH), "start"], check=False, capture_output=True)
@@ -54,10 +59,11 @@ def cluster(settings: Settings) -> Iterator[Settings]:
 
 
 def _replica(settings: Settings, replica: int, **fields: Any) -> Any:
-    """A client of one replica only (no failover): what that replica itself holds."""
+    """A client of one replica only (no failover): what that replica itself holds. The
+    writer account: the local reader account is confined to the configured database."""
     port = localstack.clickhouse_replica_port(replica)
     only = settings.clickhouse.model_copy(update={"host": f"127.0.0.1:{port}", **fields})
-    return make_client(only, database=True, reader=True)
+    return make_client(only, database=True)
 
 
 def _wall_queries(client: Any, now: datetime) -> list[tuple[str, str]]:
