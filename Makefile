@@ -20,8 +20,8 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed ## Create .venv with the pinned dependencies
 
-stack-up: setup ## Install (first time), start and health-check Kafka and ClickHouse; generate local secrets
-	deploy/local/stack.sh up
+stack-up: setup ## Install (first time), start and health-check Kafka and ClickHouse; generate local secrets (CLICKHOUSE_REPLICAS=2: two replicas + ZooKeeper)
+	deploy/local/stack.sh up $(if $(CLICKHOUSE_REPLICAS),--clickhouse-replicas $(CLICKHOUSE_REPLICAS))
 	$(CITYOPS) stack secrets
 
 stack-down: ## Stop Kafka and ClickHouse (data stays in .stack/)
@@ -45,7 +45,8 @@ test-integration: stack-up ## Integration tier against the real Kafka and ClickH
 
 test: lint test-unit test-integration ## Everything CI runs: lint, unit tier, integration tier
 
-test-faults: stack-up ## Heavy fault scenarios (SIGKILLed workers and broker, ClickHouse outage)
+test-faults: setup ## Heavy fault scenarios (SIGKILLed workers and broker, ClickHouse outage, a replica killed) on 2 ClickHouse replicas
+	$(MAKE) stack-up CLICKHOUSE_REPLICAS=2
 	$(PYTEST) -q -m faults -p no:cacheprovider
 
 test-fuzz: stack-up ## Fuzz suite: >= 10,000 generated hostile inputs, then a smaller run end to end

@@ -28,9 +28,10 @@ from bench.ceiling import drain
 from bench.harness import count, private_settings, rss_mib, start_worker, stop, wait_for
 from cityops.contract import DOSSIER, PORTAL, Envelope
 from cityops.db.client import make_client
-from cityops.db.migrate import migrate
+from cityops.db.migrate import load_reference, migrate
 from cityops.db.tables import DOSSIER_STATE, PORTAL_EVENTS, RAW_TABLES
 from cityops.kafka import make_producer
+from cityops.reference import load_reference as read_reference
 from cityops.settings import Settings
 from connectors.simulator import generate
 
@@ -81,32 +82,41 @@ def throughput(events: int, rounds: int) -> dict[str, Any]:
     console.print(f"throughput: {len(batch):,} simulated events ({expected:,} distinct)")
     worker_rates: list[float] = []
     ceiling_rates: list[float] = []
+    stock_rates: list[float] = []
     extra: dict[str, float] = {}
     for round_ in range(1, rounds + 1):
         with private_settings("tp") as settings:
             publish(settings, batch)
             worker_rates.append(worker_round(settings, expected, extra if round_ == 1 else None))
             ceiling_rates.append(ceiling_round(settings, expected))
+            stock_rates.append(stock_round(settings, expected))
             if round_ == 1:
                 extra["floor"] = faust_floor(settings, expected)
         console.print(
             f"  round {round_}: worker {worker_rates[-1]:,.0f} ev/s, "
             f"ceiling {ceiling_rates[-1]:,.0f} ev/s "
-            f"({worker_rates[-1] / ceiling_rates[-1]:.2f}x)"
+            f"({worker_rates[-1] / ceiling_rates[-1]:.2f}x), "
+            f"stock batching {stock_rates[-1]:,.0f} ev/s "
+            f"({stock_rates[-1] / worker_rates[-1]:.2f}x worker)"
         )
     return {
         "worker": statistics.median(worker_rates),
         "ceiling": statistics.median(ceiling_rates),
+        "stock": statistics.median(stock_rates),
         "ratios": [w / c for w, c in zip(worker_rates, ceiling_rates, strict=True)],
+        "stock_ratios": [s / w for s, w in zip(stock_rates, worker_rates, strict=True)],
         **extra,
     }
 
 
-def worker_round(settings: Settings, expected: int, freshness: dict[str, float] | None) -> float:
+def worker_round(
+    settings: Settings, expected: int, freshness: dict[str, float] | None, **env: str
+) -> float:
     """Events/s of one worker draining the topics; measures freshness into `freshness`."""
     client = make_client(settings.clickhouse)
     database = settings.clickhouse.database
-    worker = start_worker(settings, LOGS / "throughput-worker.log")
+    label = env.get("CITYOPS_STREAMS__BATCHING", "worker")
+    worker = start_worker(settings, LOGS / f"throughput-{label}.log", **env)
     try:
         wait_for(lambda: raw_total(client, database) > 0, timeout=120)
         started = time.monotonic()
@@ -120,6 +130,29 @@ def worker_round(settings: Settings, expected: int, freshness: dict[str, float] 
     finally:
         stop(worker)
     return rate
+
+
+def stock_round(settings: Settings, expected: int) -> float:
+    """Events/s of the same worker on faust-streaming's own batching (`take_events` agents,
+    `streams.batching: stock`): same processors, sink, event loop and monitor, so the ratio
+    to `worker_round` is what streams/runtime.py's drain loop buys. Its own consumer group
+    and database; it also re-reads the alerts the first worker published (a few hundred
+    records more work than the worker had)."""
+    client = make_client(settings.clickhouse)
+    stock = settings.model_copy(deep=True)
+    stock.clickhouse.database = f"{settings.clickhouse.database}_stock"
+    migrate(client, stock.clickhouse.database)
+    load_reference(client, stock.clickhouse.database, read_reference(stock.reference_dir))
+    try:
+        return worker_round(
+            stock,
+            expected,
+            None,
+            CITYOPS_STREAMS__BATCHING="stock",
+            CITYOPS_STREAMS__APP_ID=f"{settings.streams.app_id}-stock",
+        )
+    finally:
+        client.execute(f"DROP DATABASE IF EXISTS {stock.clickhouse.database}")
 
 
 def ceiling_round(settings: Settings, expected: int) -> float:
@@ -386,6 +419,13 @@ def throughput_rows(table: Table, events: int, rounds: int) -> None:
         + ", ".join(f"{r:.2f}x" for r in result["ratios"])
         + f"), {result['worker'] / result['floor']:.2f}x Faust floor "
         "(targets: >= 0.5x ceiling, >= 10,000 ev/s)",
+    )
+    table.add_row(
+        "stock Faust batching: same processors on take_events agents (median)",
+        f"{result['stock']:,.0f} ev/s",
+        f"{statistics.median(result['stock_ratios']):.2f}x worker (rounds: "
+        + ", ".join(f"{r:.2f}x" for r in result["stock_ratios"])
+        + "; >= 0.8x would retire streams/runtime.py's drain loop)",
     )
     for q in ("p50", "p95", "p99"):
         table.add_row(

@@ -9,6 +9,7 @@ checkout's tests would silently use the first checkout's servers.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from cityops.settings import ClickHouseSettings, KafkaSettings
@@ -22,6 +23,24 @@ def clickhouse_port() -> int:
     return int(os.environ.get("CITYOPS_CH_TCP_PORT", "9000"))
 
 
+#: The cluster `stack.sh up --clickhouse-replicas N` defines (deploy/local/clickhouse/cluster.xml).
+CLICKHOUSE_CLUSTER = "cityops"
+
+
+def clickhouse_replica_port(replica: int) -> int:
+    """Replica `replica`'s native port, by deploy/local/common.sh's scheme: replica 1 is the
+    single server's port, replica i the replica base + 10(i-1)."""
+    if replica == 1:
+        return clickhouse_port()
+    return int(os.environ.get("CITYOPS_CH_REPLICA_PORT_BASE", "9100")) + 10 * (replica - 1)
+
+
+def clickhouse_replicas(stack_dir: Path) -> int:
+    """How many ClickHouse replicas the stack in `stack_dir` last started (1 by default)."""
+    count = stack_dir / "clickhouse-replicas"
+    return int(count.read_text()) if count.exists() else 1
+
+
 def kafka_settings(**fields: Any) -> KafkaSettings:
     """Kafka settings pointing at this checkout's local broker."""
     fields.setdefault("bootstrap_servers", f"127.0.0.1:{kafka_port()}")
@@ -31,4 +50,13 @@ def kafka_settings(**fields: Any) -> KafkaSettings:
 def clickhouse_settings(**fields: Any) -> ClickHouseSettings:
     """ClickHouse settings pointing at this checkout's local server."""
     fields.setdefault("port", clickhouse_port())
+    return ClickHouseSettings(**fields)
+
+
+def clickhouse_cluster_settings(replicas: int, **fields: Any) -> ClickHouseSettings:
+    """ClickHouse settings for this checkout's `replicas` local replicas, as one cluster."""
+    fields.setdefault(
+        "host", [f"127.0.0.1:{clickhouse_replica_port(i + 1)}" for i in range(replicas)]
+    )
+    fields.setdefault("cluster", CLICKHOUSE_CLUSTER)
     return ClickHouseSettings(**fields)

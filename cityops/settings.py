@@ -143,8 +143,13 @@ class KafkaSettings(BaseModel):
 
 
 class ClickHouseSettings(BaseModel):
-    host: str = "127.0.0.1"
+    #: One server, or the replicas to fail over between, tried in order: a list, or one
+    #: comma-separated string; an entry without `:port` uses `port`.
+    host: str | list[str] = "127.0.0.1"
     port: int = 9000
+    #: The `remote_servers` cluster the migrations create the replicated schema on
+    #: (docs/operations.md, "ClickHouse replicas"); "" is one server, no ZooKeeper.
+    cluster: str = ""
     database: str = "cityops"
     #: The writer account of the workers: INSERT into the tables they write, no DDL
     #: (docs/operations.md, "Accounts").
@@ -160,13 +165,31 @@ class ClickHouseSettings(BaseModel):
     #: local stack; the workers' and Grafana's network in a deployment.
     account_networks: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 
+    @property
+    def hosts(self) -> list[tuple[str, int]]:
+        """(host, port) of every server, in the order a client tries them."""
+        entries = self.host.split(",") if isinstance(self.host, str) else self.host
+        found = []
+        for entry in (e.strip() for e in entries):
+            if entry:
+                name, _, port = entry.rpartition(":") if ":" in entry else (entry, "", "")
+                found.append((name, int(port) if port else self.port))
+        if not found:
+            raise ValueError("clickhouse.host names no server")
+        return found
+
     def client_kwargs(self, *, database: bool = True) -> dict[str, Any]:
+        """clickhouse-driver arguments: the first host, the others as `alt_hosts`, which the
+        driver tries in turn when a connection fails (a replica down)."""
+        (host, port), *others = self.hosts
         kwargs: dict[str, Any] = {
-            "host": self.host,
-            "port": self.port,
+            "host": host,
+            "port": port,
             "user": self.user,
             "password": self.password.get_secret_value(),
         }
+        if others:
+            kwargs["alt_hosts"] = ",".join(f"{h}:{p}" for h, p in others)
         if database:
             kwargs["database"] = self.database
         return kwargs
@@ -180,6 +203,10 @@ class StreamsSettings(BaseModel):
     #: The workers' event loop: uvloop runs Faust's per-record machinery ~15% faster than
     #: asyncio's default loop (`make bench`); "aio" is the fallback where uvloop cannot load.
     event_loop: Literal["uvloop", "aio"] = "uvloop"
+    #: How records reach the processors: "inbox" (streams/runtime.py's drain loop) or
+    #: "stock" (faust-streaming's own `Stream.take_events` agents), kept to measure the fork
+    #: against (`make bench`), not for production.
+    batching: Literal["inbox", "stock"] = "inbox"
     #: Rows buffered per ClickHouse table before a flush, and the longest a row waits.
     batch_max_rows: int = 20_000
     batch_max_seconds: float = 0.5

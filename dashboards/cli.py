@@ -89,9 +89,12 @@ def provision_command(
     if not recipients.any:
         console.print("[yellow]no notification channel configured: nothing will page[/]")
     ch = settings.clickhouse
+    # The datasource plugin takes one server (grafana/clickhouse-datasource#279): on a
+    # cluster, --clickhouse-host names the balancer in front of the replicas.
+    (first_host, first_port), *_ = ch.hosts
     target = ClickHouseTarget(
-        host=clickhouse_host or ch.host,
-        port=ch.port,
+        host=clickhouse_host or first_host,
+        port=first_port,
         database=ch.database,
         user=ch.reader_user,
         password=ch.reader_password.get_secret_value(),

@@ -19,7 +19,7 @@ from streams.health import processors as health
 from streams.payment import processors as payment
 from streams.portal import processors as portal
 from streams.rates import processors as rates
-from streams.runtime import App
+from streams.runtime import App, StockApp
 
 #: Every domain, in registration order. A new domain adds its `register` here.
 DOMAINS = (dossier, payment, portal, rates, alerts, health)
@@ -50,7 +50,8 @@ def create_app(settings: Settings, sink: Any, *, web_port: int | None = None) ->
     kafka = settings.kafka
     datadir = settings.state_dir / "faust"
     datadir.mkdir(parents=True, exist_ok=True)
-    app = App(
+    app_class = App if settings.streams.batching == "inbox" else StockApp
+    app = app_class(
         app_id(settings),
         broker=[f"kafka://{server}" for server in kafka.bootstrap_servers.split(",")],
         broker_credentials=broker_credentials(kafka),

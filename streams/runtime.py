@@ -292,3 +292,12 @@ class App(faust.App):
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
+
+
+class StockApp(faust.App):
+    """Upstream's app and consumer with the same monitor as `App`: what `make bench` measures
+    the fork against (`streams.batching: stock`)."""
+
+    def __init__(self, id: str, **options: Any) -> None:
+        options.setdefault("Monitor", LeanMonitor)
+        super().__init__(id, **options)

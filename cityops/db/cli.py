@@ -37,7 +37,7 @@ def migrate(
     client = make_client(settings.clickhouse, migrator=True, send_receive_timeout=3600)
     try:
         try:
-            done = migrations.migrate(client, database)
+            done = migrations.migrate(client, database, cluster=settings.clickhouse.cluster)
         except migrations.MigrationError as exc:
             typer.echo(f"refused: {exc}", err=True)
             raise typer.Exit(2) from exc
@@ -51,7 +51,10 @@ def migrate(
             _echo_backfill(backfill(client, database))
         if reference:
             counts = migrations.load_reference(
-                client, database, load_reference(settings.reference_dir)
+                client,
+                database,
+                load_reference(settings.reference_dir),
+                cluster=settings.clickhouse.cluster,
             )
             typer.echo("reference: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     finally:
@@ -95,7 +98,7 @@ def status(config: ConfigOption = None) -> None:
     database = settings.clickhouse.database
     client = make_client(settings.clickhouse, migrator=True)
     try:
-        rows = migrations.status(client, database)
+        rows = migrations.status(client, database, cluster=settings.clickhouse.cluster)
     finally:
         client.disconnect()
     table = Table("version", "name", "state", "applied at", title=database)
@@ -157,7 +160,10 @@ def load_reference_command(config: ConfigOption = None) -> None:
     client = make_client(settings.clickhouse, migrator=True)
     try:
         counts = migrations.load_reference(
-            client, settings.clickhouse.database, load_reference(settings.reference_dir)
+            client,
+            settings.clickhouse.database,
+            load_reference(settings.reference_dir),
+            cluster=settings.clickhouse.cluster,
         )
     finally:
         client.disconnect()

@@ -6,6 +6,10 @@ of the template; a changed file that was already applied is refused rather than 
 diverging between deployments: write a new migration instead. ClickHouse has no DDL
 transactions, so statements are written to be re-runnable (IF NOT EXISTS, DROP+CREATE of
 views) and a migration is recorded only after all its statements succeeded.
+
+With a cluster name (`clickhouse.cluster`), every statement, the bookkeeping table's too, is
+rewritten by `cityops.db.cluster` into its replicated, `ON CLUSTER` form; the files stay
+single-node.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cityops.db.client import SqlClient
+from cityops.db.cluster import for_cluster
 from cityops.db.sqltext import identifier, literal
 from cityops.db.tables import (
     REF_AGENCIES,
@@ -49,8 +54,10 @@ class Migration:
     def checksum(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
-    def statements(self, database: str) -> list[str]:
-        return split_statements(render(self.text, database, self.name))
+    def statements(self, database: str, cluster: str = "") -> list[str]:
+        """The statements to run; on a cluster, rewritten for it (see the module doc)."""
+        rendered = split_statements(render(self.text, database, self.name))
+        return [for_cluster(s, cluster) for s in rendered] if cluster else rendered
 
 
 @dataclass(frozen=True)
@@ -89,13 +96,19 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
-def _ensure_bookkeeping(client: SqlClient, database: str) -> None:
-    client.execute(f"CREATE DATABASE IF NOT EXISTS {identifier(database)}")
-    client.execute(
+def _ensure_bookkeeping(client: SqlClient, database: str, cluster: str = "") -> None:
+    # Checked first: on a cluster, DDL waits for every replica, and `status` must still
+    # answer while one is down.
+    if client.execute(f"EXISTS TABLE {identifier(database)}.{SCHEMA_MIGRATIONS}") == [(1,)]:
+        return
+    statements = [
+        f"CREATE DATABASE IF NOT EXISTS {identifier(database)}",
         f"CREATE TABLE IF NOT EXISTS {database}.{SCHEMA_MIGRATIONS} "
         "(version UInt32, name String, checksum String, applied_at DateTime) "
-        "ENGINE = ReplacingMergeTree() ORDER BY version"
-    )
+        "ENGINE = ReplacingMergeTree() ORDER BY version",
+    ]
+    for statement in statements:
+        client.execute(for_cluster(statement, cluster) if cluster else statement)
 
 
 def applied(client: SqlClient, database: str) -> dict[int, AppliedMigration]:
@@ -126,11 +139,15 @@ def check_history(known: list[Migration], done: dict[int, AppliedMigration]) -> 
 
 
 def status(
-    client: SqlClient, database: str, migrations: list[Migration] | None = None
+    client: SqlClient,
+    database: str,
+    migrations: list[Migration] | None = None,
+    *,
+    cluster: str = "",
 ) -> list[tuple[Migration, AppliedMigration | None]]:
     """Every known migration with its applied record (None = pending)."""
     known = discover() if migrations is None else migrations
-    _ensure_bookkeeping(client, database)
+    _ensure_bookkeeping(client, database, cluster)
     done = applied(client, database)
     return [(m, done.get(m.version)) for m in known]
 
@@ -157,15 +174,22 @@ def pending_versions(client: SqlClient, database: str) -> list[int]:
 
 
 def migrate(
-    client: SqlClient, database: str, migrations: list[Migration] | None = None
+    client: SqlClient,
+    database: str,
+    migrations: list[Migration] | None = None,
+    *,
+    cluster: str = "",
 ) -> list[Migration]:
-    """Create the database if needed and apply pending migrations; returns those applied."""
+    """Create the database if needed and apply pending migrations; returns those applied.
+
+    `cluster` names the `remote_servers` cluster to create the replicated schema on; "" is
+    the single-server form."""
     known = discover() if migrations is None else migrations
-    _ensure_bookkeeping(client, database)
+    _ensure_bookkeeping(client, database, cluster)
     pending = check_history(known, applied(client, database))
     for migration in pending:
         log.info("applying migration %03d_%s", migration.version, migration.name)
-        for statement in migration.statements(database):
+        for statement in migration.statements(database, cluster):
             client.execute(statement)
         client.execute(
             f"INSERT INTO {database}.{SCHEMA_MIGRATIONS} (version, name, checksum, applied_at) "
@@ -179,7 +203,9 @@ def _reference_rows(spec: TableSpec, items: list[object]) -> list[tuple[object, 
     return [tuple(getattr(item, name) for name in spec.column_names) for item in items]
 
 
-def load_reference(client: SqlClient, database: str, reference: ReferenceData) -> dict[str, int]:
+def load_reference(
+    client: SqlClient, database: str, reference: ReferenceData, *, cluster: str = ""
+) -> dict[str, int]:
     """Replace the reference tables' contents with `reference`; returns rows per table.
 
     Readers may see a table empty for the moment between TRUNCATE and INSERT; the read API's
@@ -193,7 +219,13 @@ def load_reference(client: SqlClient, database: str, reference: ReferenceData) -
     counts: dict[str, int] = {}
     for spec, items in tables:
         rows = _reference_rows(spec, items)
-        client.execute(f"TRUNCATE TABLE {identifier(database)}.{spec.name}")
+        table = f"{identifier(database)}.{spec.name}"
+        # On a cluster 18.16 forwards a replicated TRUNCATE to the leader replica as the
+        # `default` account, which least privilege keeps out of the data; a mutation goes
+        # through ZooKeeper instead, and removes only the parts that exist before the INSERT.
+        client.execute(
+            f"ALTER TABLE {table} DELETE WHERE 1" if cluster else f"TRUNCATE TABLE {table}"
+        )
         if rows:
             client.execute(spec.insert_sql(database), rows)
         counts[spec.name] = len(rows)

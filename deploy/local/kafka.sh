@@ -25,20 +25,7 @@ LOG="$HOME_DIR/kafka.log"
 PIDFILE="$HOME_DIR/kafka.pid"
 PROPS="$HOME_DIR/server.properties"
 
-install() {
-  mkdir -p "$HOME_DIR"
-  local stamp="$LIBS/.pom.sha"
-  local want; want=$(sha256sum "$HERE/pom.xml" | cut -d' ' -f1)
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
-  command -v mvn >/dev/null || fail "mvn not found: install Maven (apt-get install maven)"
-  command -v java >/dev/null || fail "java not found: install a Java 17 runtime"
-  say "resolving Kafka jars with Maven (cached in ~/.m2)"
-  rm -rf "$LIBS"
-  mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies \
-      -DoutputDirectory="$LIBS" -DincludeScope=runtime >"$HOME_DIR/mvn.log" 2>&1 \
-    || fail "Maven could not resolve Kafka; see $HOME_DIR/mvn.log"
-  echo "$want" >"$stamp"
-}
+install() { maven_libs Kafka "$HERE" "$HOME_DIR" "$LIBS"; }
 
 # secret NAME: a random secret kept in $SECRETS/NAME (made on first use, owner-only).
 secret() {

@@ -109,7 +109,7 @@ def test_unreachable_clickhouse_is_retried_until_it_answers(migrated: Settings) 
     wait_for(lambda: sink.metrics().insert_errors >= 3, "failed attempts")
     assert flusher.is_alive() and result == []  # still waiting, nothing claimed written
 
-    _Forward.target = (migrated.clickhouse.host, migrated.clickhouse.port)
+    _Forward.target = migrated.clickhouse.hosts[0]
     proxy = Proxy(("127.0.0.1", port), _Forward)
     serving = threading.Thread(target=proxy.serve_forever, daemon=True)
     serving.start()

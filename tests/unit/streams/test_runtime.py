@@ -6,12 +6,16 @@ import asyncio
 import hashlib
 import inspect
 import time
+from typing import Any
 
 import pytest
 from faust.transport.consumer import Consumer as UpstreamConsumer
 
+from cityops.settings import KafkaSettings, Settings, StreamsSettings
 from streams import runtime
-from streams.runtime import App, Inbox, LeanMonitor
+from streams.app import create_app
+from streams.runtime import App, Inbox, LeanMonitor, StockApp
+from tests.unit.streams.conftest import RecordingSink
 
 #: sha256 of faust-streaming's `Consumer._drain_messages`, the loop streams/runtime.py copies.
 UPSTREAM_DRAIN_SHA256 = "44a2500309e83c630493f6828af50166ec8d96a0b3e4fb2bab735f704ae93417"
@@ -116,3 +120,22 @@ def test_an_inbox_subscribes_its_topic_once(app: App) -> None:
     assert app.inbox(topic, maxsize=10) is first
     assert app.inboxes == {"cityops.portal.v1": first}
     assert topic in app.topics._topics  # subscribed through the conductor like an agent's
+
+
+def test_stock_batching_runs_the_same_processors_as_faust_agents() -> None:
+    """`streams.batching: stock` (the bench's comparison): every topic an inbox would serve
+    is an agent of upstream's app instead, with the same monitor."""
+
+    def build(batching: str) -> Any:
+        streams = StreamsSettings(batching=batching)  # type: ignore[arg-type]
+        return create_app(
+            Settings(kafka=KafkaSettings(namespace="u"), streams=streams), RecordingSink()
+        )
+
+    inbox, stock = build("inbox"), build("stock")
+    assert isinstance(stock.app, StockApp) and not isinstance(stock.app, App)
+    assert stock.app.transport.Consumer is not runtime.Consumer
+    assert isinstance(stock.app.monitor, LeanMonitor)
+    assert set(stock.processors) == set(inbox.processors)
+    subscribed = {t for agent in stock.app.agents.values() for t in agent.channel.topics}
+    assert subscribed == set(inbox.app.inboxes)
