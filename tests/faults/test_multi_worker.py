@@ -33,6 +33,7 @@ def test_two_workers_join_crash_and_return(pipeline_settings, start_worker, ch, 
         day=DAY, hours=24, scale=1.65, seed=70 + run, duplicates=0.05, shuffle_window=200
     )
     database = pipeline_settings.clickhouse.database
+    partitions = DOSSIER.partition_count(pipeline_settings.kafka.partitions)
     feed = Feed(pipeline_settings, events, seconds=120)
     start = time.monotonic()
     feed.start()
@@ -41,7 +42,7 @@ def test_two_workers_join_crash_and_return(pipeline_settings, start_worker, ch, 
     b = start_worker()
     _at(start, 60)
     a.kill()
-    watch = RebalanceWatch(ch, database, DOSSIER.partitions)
+    watch = RebalanceWatch(ch, database, partitions)
     watch.wait(until=start + 80)
     a = start_worker()
     seconds = watch.wait()
@@ -60,6 +61,7 @@ def test_three_workers_join_stop_and_crash(pipeline_settings, start_worker, ch) 
     are processed again, so the pause of each kind of departure is measured alone)."""
     events = generate(day=DAY, hours=24, scale=1.0, seed=80, duplicates=0.05, shuffle_window=200)
     database = pipeline_settings.clickhouse.database
+    partitions = DOSSIER.partition_count(pipeline_settings.kafka.partitions)
     feed = Feed(pipeline_settings, events, seconds=110)
     start = time.monotonic()
     feed.start()
@@ -70,10 +72,10 @@ def test_three_workers_join_stop_and_crash(pipeline_settings, start_worker, ch) 
     third = start_worker()
     _at(start, 35)
     assert second.stop(signal.SIGTERM) == 0, second.log_tail()  # a graceful stop mid-stream
-    stopped = RebalanceWatch(ch, database, DOSSIER.partitions).wait(until=start + 60)
+    stopped = RebalanceWatch(ch, database, partitions).wait(until=start + 60)
     _at(start, 60)
     third.kill()
-    killed = RebalanceWatch(ch, database, DOSSIER.partitions).wait(until=start + 105)
+    killed = RebalanceWatch(ch, database, partitions).wait(until=start + 105)
     print(
         "\n[three workers] every dossier partition processed again after a graceful stop: "
         f"{shown(stopped)}, after a SIGKILL: {shown(killed)}"
