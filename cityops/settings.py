@@ -234,10 +234,11 @@ class StreamsSettings(BaseModel):
     #: catching up on a backlog: its alerts are recorded with `backlog` set and do not page;
     #: those still firing once it caught up are published again without it.
     backlog_lag_seconds: float = 120.0
-    #: Where the workers' tables live: "rocksdb://" (RocksDB through rocksdict, one database per
-    #: table partition under `state_dir`/faust: memory stays flat with the state's size and a
-    #: restarted worker reads only the changelog written since) or "memory://" (unit tests).
-    store: Literal["rocksdb://", "memory://"] = "rocksdb://"
+    #: Where the workers' tables live: "memory://" or "rocksdb://" (RocksDB through rocksdict,
+    #: one database per table partition under `state_dir`/faust: a restarted worker reads only
+    #: the changelog written since). memory:// stays the default until the multi-worker fault
+    #: tier (tests/faults/test_multi_worker.py) has passed with RocksDB (docs/operations.md).
+    store: Literal["rocksdb://", "memory://"] = "memory://"
     #: Workers that keep a warm copy of each table partition besides its owner, so a lost
     #: worker's partitions move to one that is already caught up. 0 by default, 1 in production
     #: (docs/operations.md, "Scaling out and failover").
