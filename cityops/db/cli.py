@@ -13,10 +13,12 @@ from rich.table import Table
 from cityops import servers
 from cityops.cli.common import ConfigOption, setup
 from cityops.db import migrate as migrations
+from cityops.db import read_views
 from cityops.db.accounts import access_sql, view_security_sql
 from cityops.db.backfill import BackfillError, backfill
 from cityops.db.client import make_client
 from cityops.db.open_dossiers import compact_open
+from cityops.db.tables import views_database
 from cityops.reference import load_reference
 
 app = typer.Typer(
@@ -30,20 +32,31 @@ def migrate(
     config: ConfigOption = None,
     reference: bool = typer.Option(True, help="Also (re)load the reference tables."),
 ) -> None:
-    """Create the database if needed, apply pending migrations, then load reference data."""
+    """Create the database if needed, apply pending migrations, re-create the read-API views
+    whose definition (cityops/db/views/) changed, then load reference data."""
     settings = setup(config)
     servers.require(settings, clickhouse=True)
     database = settings.clickhouse.database
     client = make_client(settings.clickhouse, migrator=True, send_receive_timeout=3600)
     try:
         try:
-            done = migrations.migrate(client, database, cluster=settings.clickhouse.cluster)
+            done = migrations.migrate(
+                client, database, cluster=settings.clickhouse.cluster, views=False
+            )
+            views = read_views.sync(
+                client,
+                database,
+                views_database(database),
+                cluster=settings.clickhouse.cluster,
+            )
         except migrations.MigrationError as exc:
             typer.echo(f"refused: {exc}", err=True)
             raise typer.Exit(2) from exc
         for migration in done:
             typer.echo(f"applied {migration.version:03d}_{migration.name}")
-        if not done:
+        if views:
+            typer.echo(f"views (re)created: {', '.join(views)}")
+        if not done and not views:
             typer.echo(f"{database}: schema up to date")
         if done:
             # New aggregates see only what is inserted from now on: fill in the history

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cityops.db import read_views
 from cityops.db.client import SqlClient
 from cityops.db.cluster import for_cluster
 from cityops.db.sqltext import identifier, literal
@@ -29,8 +30,9 @@ from cityops.db.tables import (
     REF_PROCEDURES,
     SCHEMA_MIGRATIONS,
     TableSpec,
-    template_names,
+    views_database,
 )
+from cityops.db.templates import MigrationError, render, split_statements
 from cityops.reference import ReferenceData
 from cityops.servers import NotReady
 
@@ -38,10 +40,6 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _FILE_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
-
-
-class MigrationError(RuntimeError):
-    """The database and the code disagree about the schema's history."""
 
 
 @dataclass(frozen=True)
@@ -66,20 +64,6 @@ class AppliedMigration:
     name: str
     checksum: str
     applied_at: str
-
-
-def render(text: str, database: str, label: str = "sql") -> str:
-    """Fill a template's `{names}`; an unknown name fails loudly instead of reaching SQL."""
-    try:
-        return text.format_map(template_names(identifier(database)))
-    except KeyError as exc:
-        raise MigrationError(f"{label}: unknown template name {exc}") from exc
-
-
-def split_statements(sql: str) -> list[str]:
-    """Statements of a file: `--` comment lines dropped, split on `;`, empty ones skipped."""
-    kept = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
-    return [s.strip() for s in "\n".join(kept).split(";") if s.strip()]
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -179,8 +163,13 @@ def migrate(
     migrations: list[Migration] | None = None,
     *,
     cluster: str = "",
+    views: bool | None = None,
 ) -> list[Migration]:
     """Create the database if needed and apply pending migrations; returns those applied.
+    Then re-create the read-API views whose definition changed (`cityops.db.read_views`):
+    by default only with the code's own migrations, so a past history (`migrations` given:
+    the upgrade tests and the query benchmark rebuild an old schema) keeps that history's
+    views; `views=False` leaves them to the caller.
 
     `cluster` names the `remote_servers` cluster to create the replicated schema on; "" is
     the single-server form."""
@@ -196,6 +185,8 @@ def migrate(
             f"SELECT {migration.version}, {literal(migration.name)}, "
             f"{literal(migration.checksum)}, now()"
         )
+    if views or (views is None and migrations is None):
+        read_views.sync(client, database, views_database(database), cluster=cluster)
     return pending
 
 

@@ -280,6 +280,8 @@ weight Float64
 )
 
 SCHEMA_MIGRATIONS = "schema_migrations"
+#: The checksum each read-API view was last created with (cityops/db/read_views.py).
+SCHEMA_VIEWS = "schema_views"
 #: Which one-time backfills have completed (`cityops db backfill`).
 BACKFILLS = "backfills"
 
@@ -405,6 +407,11 @@ AGGREGATES: tuple[Aggregate, ...] = (
 BUSINESS_REGISTRATION_FIELD = "DKDN"
 
 
+def views_database(database: str) -> str:
+    """Where the read-API views live."""
+    return database
+
+
 def template_names(database: str) -> dict[str, str]:
     """Every name a migration template may use: `{db}`, `{<table>}`, `{v_...}`, `{tz}`..."""
     names: dict[str, str] = {"db": database, "tz": LOCAL_TZ}
@@ -413,6 +420,7 @@ def template_names(database: str) -> dict[str, str]:
     names.update({a.table: a.table for a in AGGREGATES})
     names.update({a.view: a.view for a in AGGREGATES})
     names[SCHEMA_MIGRATIONS] = SCHEMA_MIGRATIONS
+    names[SCHEMA_VIEWS] = SCHEMA_VIEWS
     names[BACKFILLS] = BACKFILLS
     names["dossier_topic"] = DOSSIER.base
     names["payment_topic"] = PAYMENT.base

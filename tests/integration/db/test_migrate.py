@@ -8,8 +8,16 @@ import pytest
 from typer.testing import CliRunner
 
 from cityops.cli.main import app
-from cityops.db import migrate
-from cityops.db.tables import REF_AGENCIES, REF_AREAS, REF_PROCEDURES, TABLES, VIEWS
+from cityops.db import migrate, read_views
+from cityops.db.tables import (
+    REF_AGENCIES,
+    REF_AREAS,
+    REF_PROCEDURES,
+    TABLES,
+    V_ALERTS,
+    VIEWS,
+    views_database,
+)
 from cityops.reference import load_reference
 from cityops.settings import REFERENCE_DIR, Settings
 
@@ -77,3 +85,35 @@ def test_cli_migrates_and_reports_status(
     assert second.exit_code == 0 and "schema up to date" in second.output
     status = runner.invoke(app, ["db", "status"])
     assert status.exit_code == 0 and "pending" not in status.output
+
+
+def _view_query(backend: Backend, view: str) -> str:
+    rows = backend.client.execute(
+        "SELECT create_table_query FROM system.tables "
+        f"WHERE database = '{views_database(backend.database)}' AND name = '{view}'"
+    )
+    return str(rows[0][0]) if rows else ""
+
+
+def test_views_are_recreated_only_when_their_definition_changed(backend: Backend) -> None:
+    database, where = backend.database, views_database(backend.database)
+    assert read_views.sync(backend.client, database, where) == []
+    edited = [
+        dataclasses.replace(v, text=v.text.rstrip() + "\nWHERE backlog = 0\n")
+        if v.name == V_ALERTS
+        else v
+        for v in read_views.discover()
+    ]
+    assert read_views.sync(backend.client, database, where, edited) == [V_ALERTS]
+    assert "backlog = 0" in _view_query(backend, V_ALERTS)
+    assert read_views.sync(backend.client, database, where, edited) == []
+    # Back to the shipped definition by the next migrate, as a deployment's upgrade would.
+    assert migrate.migrate(backend.client, database) == []
+    assert "backlog = 0" not in _view_query(backend, V_ALERTS)
+
+
+def test_a_dropped_view_is_recreated(backend: Backend) -> None:
+    where = views_database(backend.database)
+    backend.client.execute(f"DROP TABLE {where}.{V_ALERTS}")
+    assert read_views.sync(backend.client, backend.database, where) == [V_ALERTS]
+    assert _view_query(backend, V_ALERTS)

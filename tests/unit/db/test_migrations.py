@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from cityops.db import read_views
 from cityops.db.migrate import (
     AppliedMigration,
     Migration,
@@ -72,3 +75,25 @@ def test_literals_escape_quotes_and_render_instants() -> None:
     assert literal("it's \\ ok") == "'it\\'s \\\\ ok'"
     assert literal(None) == "NULL"
     assert literal(datetime(1970, 1, 1, 0, 1, tzinfo=UTC)) == "toDateTime(60)"
+
+
+def test_every_view_has_one_file_with_one_select() -> None:
+    definitions = read_views.discover()
+    assert [v.name for v in definitions] == list(VIEWS)
+    for view in definitions:
+        assert view.select("cityops").startswith("SELECT"), view.name
+
+
+def test_a_view_file_without_a_view_is_refused(tmp_path: Path) -> None:
+    for view in VIEWS:
+        (tmp_path / f"{view}.sql").write_text("SELECT 1", encoding="utf-8")
+    (tmp_path / "v_typo.sql").write_text("SELECT 1", encoding="utf-8")
+    with pytest.raises(MigrationError, match="v_typo"):
+        read_views.discover(tmp_path)
+
+
+def test_a_view_checksum_follows_its_text_and_its_database() -> None:
+    view = read_views.ViewDefinition("v_x", "SELECT 1")
+    assert view.checksum("a") != view.checksum("b")
+    assert view.checksum("a") != read_views.ViewDefinition("v_x", "SELECT 2").checksum("a")
+    assert view.checksum("a") == read_views.ViewDefinition("v_x", "-- note\nSELECT 1").checksum("a")
