@@ -45,8 +45,9 @@ test-integration: stack-up ## Integration tier against the real Kafka and ClickH
 
 test: lint test-unit test-integration ## Everything CI runs: lint, unit tier, integration tier
 
-test-faults: setup ## Heavy fault scenarios (SIGKILLed workers and broker, ClickHouse outage, a replica killed) on 2 ClickHouse replicas
+test-faults: setup ## Heavy fault scenarios (SIGKILLed workers and broker, ClickHouse outage, a replica killed, the wall through its balancer) on 2 ClickHouse replicas
 	$(MAKE) stack-up CLICKHOUSE_REPLICAS=2
+	@command -v haproxy >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; } || { echo "need haproxy (apt-get install haproxy)"; exit 1; }
 	$(PYTEST) -q -m faults -p no:cacheprovider
 
 test-fuzz: stack-up ## Fuzz suite: >= 10,000 generated hostile inputs, then a smaller run end to end

@@ -138,7 +138,7 @@ def stock_round(settings: Settings, expected: int) -> float:
     to `worker_round` is what streams/runtime.py's drain loop buys. Its own consumer group
     and database; it also re-reads the alerts the first worker published (a few hundred
     records more work than the worker had)."""
-    client = make_client(settings.clickhouse)
+    client = make_client(settings.clickhouse, migrator=True)
     stock = settings.model_copy(deep=True)
     stock.clickhouse.database = f"{settings.clickhouse.database}_stock"
     migrate(client, stock.clickhouse.database)

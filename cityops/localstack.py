@@ -35,6 +35,20 @@ def clickhouse_replica_port(replica: int) -> int:
     return int(os.environ.get("CITYOPS_CH_REPLICA_PORT_BASE", "9100")) + 10 * (replica - 1)
 
 
+def clickhouse_replica_http_port(replica: int) -> int:
+    """Replica `replica`'s HTTP port: the single server's for replica 1, the replica's native
+    port + 1 for the others (deploy/local/common.sh)."""
+    if replica == 1:
+        return int(os.environ.get("CITYOPS_CH_HTTP_PORT", "8123"))
+    return clickhouse_replica_port(replica) + 1
+
+
+def clickhouse_proxy_port() -> int:
+    """Where a test's ClickHouse balancer listens: the replica base + 5, a port of the
+    replicas' block that no replica takes (replica 1 uses base + 2, replica 2 base + 10)."""
+    return int(os.environ.get("CITYOPS_CH_REPLICA_PORT_BASE", "9100")) + 5
+
+
 def clickhouse_replicas(stack_dir: Path) -> int:
     """How many ClickHouse replicas the stack in `stack_dir` last started (1 by default)."""
     count = stack_dir / "clickhouse-replicas"

@@ -147,6 +147,9 @@ class ClickHouseSettings(BaseModel):
     #: comma-separated string; an entry without `:port` uses `port`.
     host: str | list[str] = "127.0.0.1"
     port: int = 9000
+    #: Every server's HTTP port: Grafana's balancer in front of the replicas checks each
+    #: one's `/replicas_status` there (dashboards/clickhouse_proxy.py).
+    http_port: int = 8123
     #: The `remote_servers` cluster the migrations create the replicated schema on
     #: (docs/operations.md, "ClickHouse replicas"); "" is one server, no ZooKeeper.
     cluster: str = ""

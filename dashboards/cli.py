@@ -16,20 +16,30 @@ app = typer.Typer(help="Grafana dashboards, alert rules and provisioning, genera
 @app.command("render")
 def render_command(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder to write dashboards/ and provisioning/ to.")
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder to write dashboards/, provisioning/ and clickhouse-proxy/ to.",
+        ),
     ] = COMPOSE_DIR,
     config: ConfigOption = None,
 ) -> None:
-    """Write every dashboard as JSON plus Grafana's provisioning YAML (datasource, alerting).
+    """Write every dashboard as JSON plus Grafana's provisioning YAML (datasource, alerting)
+    and the HAProxy config of the ClickHouse balancer the datasource goes through.
 
     Contact points exist only for the channels configured in settings (`alerting`:
     CITYOPS_ALERTING__EMAIL_TO with __SMTP_HOST, __TELEGRAM_CHAT_ID, __WEBHOOK_URL); secrets
-    are written as references Grafana expands at start, never as values.
+    are written as references Grafana expands at start, never as values. The balancer
+    (clickhouse-proxy/haproxy.cfg) fails over between the servers of `clickhouse.host`
+    (CITYOPS_CLICKHOUSE__HOST), checked on `clickhouse.http_port`; into the default folder,
+    the committed copy compose reviews, it is rendered for compose's own server.
     """
     from dashboards.alerting.notify import file_recipients
 
     settings = setup(config)
-    for path in render(out, settings.alerting):
+    clickhouse = None if out == COMPOSE_DIR else settings.clickhouse
+    for path in render(out, settings.alerting, clickhouse):
         console.print(f"wrote {path}")
     if not file_recipients(settings.alerting).any:
         console.print(

@@ -37,11 +37,23 @@ def up(
         "port pair and data folder each) that survives the loss of one; stop the stack first "
         "to switch between sizes.",
     ),
+    clickhouse_replicas: int | None = typer.Option(
+        None,
+        min=1,
+        max=9,
+        help="ClickHouse servers: 2 or more start that many replicas of one shard (own "
+        "ports and data folder each, cluster 'cityops') and a ZooKeeper; 1 is the single "
+        "server. Default: the count the stack last started. Asking another count restarts "
+        "ClickHouse (data stays). See docs/operations.md, 'ClickHouse replicas'.",
+    ),
 ) -> None:
     """Install (first time), start and health-check Kafka and ClickHouse; a no-op when up.
     Also generates the local secrets (see `cityops stack secrets`)."""
     ensure_local_secrets()
-    _run("up", "--brokers", str(brokers))
+    replicas = (
+        [] if clickhouse_replicas is None else ["--clickhouse-replicas", str(clickhouse_replicas)]
+    )
+    _run("up", "--brokers", str(brokers), *replicas)
 
 
 @app.command()

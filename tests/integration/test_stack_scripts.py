@@ -105,3 +105,20 @@ def test_a_port_taken_by_another_server_fails_clearly(private_stack) -> None:  #
         result = run("up")
     assert result.returncode != 0
     assert f"127.0.0.1:{port} is taken by a process this stack did not start" in result.stdout
+
+
+def test_cli_up_with_the_running_replica_count_is_a_no_op(stack: None) -> None:
+    """`cityops stack up --clickhouse-replicas N` reaches the real script, which takes the
+    count it already runs as nothing to do (another count would restart the shared servers)."""
+    from typer.testing import CliRunner
+
+    from cityops import localstack
+    from cityops.cli.main import app
+
+    stack_dir = REPO_ROOT / ".stack"
+    count = localstack.clickhouse_replicas(stack_dir)
+    pid = (stack_dir / "clickhouse" / "clickhouse.pid").read_text()
+    result = CliRunner().invoke(app, ["stack", "up", "--clickhouse-replicas", str(count)])
+    assert result.exit_code == 0, result.output
+    assert localstack.clickhouse_replicas(stack_dir) == count
+    assert (stack_dir / "clickhouse" / "clickhouse.pid").read_text() == pid, "restarted"

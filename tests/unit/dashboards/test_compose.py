@@ -133,3 +133,24 @@ def test_pipeline_services_run_cityops_commands(service: str) -> None:
     command = SERVICES[service]["command"]
     cli = get_command(app)
     assert command[0] in cli.commands, f"{service}: `cityops {command[0]}` does not exist"  # type: ignore[attr-defined]
+
+
+def test_grafana_reaches_clickhouse_through_the_rendered_balancer() -> None:
+    """The datasource names the proxy, the proxy runs the config grafana-config renders, and
+    that render's servers are the ones the pipeline's settings name."""
+    from dashboards.clickhouse_proxy import CONFIG_PATH, LISTEN_PORT
+    from dashboards.provisioning import ClickHouseTarget
+    from dashboards.render import COMPOSE_CLICKHOUSE
+
+    proxy = SERVICES["clickhouse-proxy"]
+    grafana = SERVICES["grafana"]
+    assert grafana["environment"]["CITYOPS_CLICKHOUSE_HOST"] == "clickhouse-proxy"
+    assert ClickHouseTarget().port == LISTEN_PORT
+    assert grafana["depends_on"]["clickhouse-proxy"] == {"condition": "service_started"}
+    config_volume = next(v for v in SERVICES["grafana-config"]["volumes"]).split(":")[0]
+    assert f"{config_volume}:{RENDER_PATH}:ro" in proxy["volumes"]
+    assert proxy["command"] == ["haproxy", "-f", f"{RENDER_PATH}/{CONFIG_PATH}"]
+    assert proxy["depends_on"]["grafana-config"] == {"condition": "service_completed_successfully"}
+    env = SERVICES["grafana-config"]["environment"]
+    assert env["CITYOPS_CLICKHOUSE__HOST"] == COMPOSE_CLICKHOUSE.host
+    assert int(env["CITYOPS_CLICKHOUSE__PORT"]) == COMPOSE_CLICKHOUSE.port
