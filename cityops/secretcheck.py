@@ -1,11 +1,13 @@
 """No usable default secrets outside the local stack.
 
-Every secret cityops ships a default for (`hash_key`, the ClickHouse passwords) fits only the
-local stack: anyone who reads this repository knows it, and a known `hash_key` turns every
-`applicant_ref` back into an id by hashing the candidates. So in production mode
+The one secret cityops ships a default for (`hash_key`) fits only unit tests: anyone who reads
+this repository knows it, and a known `hash_key` turns every `applicant_ref` back into an id by
+hashing the candidates. The ClickHouse passwords have no default at all. So in production mode
 (`CITYOPS_ENV=production`, set in the image) a process refuses to start, with one line naming
-the setting, while any secret keeps its default or is short enough to guess. The local stack
-generates its own (`write_local_secrets`): random, under `.stack/`, read by every local process.
+the setting, while any secret keeps its default, is unset or is short enough to guess; anywhere
+else a client asked to use an unset password stops with the same kind of line
+(`MissingSecret`). The local stack generates its own (`write_local_secrets`): random, under
+`.stack/`, read by every local process and rendered into the local ClickHouse's accounts.
 """
 
 from __future__ import annotations
@@ -20,12 +22,26 @@ from pydantic import BaseModel, SecretStr
 
 #: Shorter secrets are refused in production; generated ones are 64 hex characters.
 MIN_SECRET_LENGTH = 16
-#: What the local stack generates, by environment variable (read like any `CITYOPS_*`).
-LOCAL_SECRETS = ("CITYOPS_HASH_KEY",)
+#: What the local stack generates, by environment variable (read like any `CITYOPS_*`): the
+#: hash key and the passwords of the three ClickHouse accounts (docs/operations.md, "Secrets").
+LOCAL_SECRETS = (
+    "CITYOPS_HASH_KEY",
+    "CITYOPS_CLICKHOUSE__PASSWORD",
+    "CITYOPS_CLICKHOUSE__READER_PASSWORD",
+    "CITYOPS_CLICKHOUSE__MIGRATOR_PASSWORD",
+)
+#: A model lists here the secrets it cannot work without (no default): unset is refused in
+#: production like a default.
+REQUIRED_SECRETS_ATTR = "REQUIRED_SECRETS"
 
 
 class InsecureSettings(ValueError):
     """A secret that must not be used where it is: the message is the one line to print."""
+
+
+class MissingSecret(InsecureSettings):
+    """A secret a client needs was never set (outside the local stack, or before
+    `cityops stack secrets`)."""
 
 
 def _weak(value: SecretStr, default: Any) -> str | None:
@@ -46,6 +62,8 @@ def weak_secrets(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, str]
             why = _weak(value, field.default)
             if why:
                 yield path, why
+        elif value is None and name in getattr(model, REQUIRED_SECRETS_ATTR, ()):
+            yield path, "not set"
         elif isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(item, SecretStr):
@@ -91,16 +109,34 @@ def secrets_from_files(environ: dict[str, str] | os._Environ[str]) -> None:
             raise InsecureSettings(f"{name}: cannot read {path} ({exc.strerror})") from None
 
 
-def write_local_secrets(path: Path) -> bool:
-    """Create the local stack's secrets file (random values, owner-only) unless it exists;
-    returns whether it was created. Existing values are kept: a new `hash_key` would give
-    everyone new refs."""
-    if path.exists():
-        return False
+def missing_secret(path: str) -> MissingSecret:
+    """The one line for a secret a client needs and nobody set."""
+    return MissingSecret(
+        f"{path} is not set: set {env_name(path)} (or {env_name(path)}_FILE, or the config "
+        "file); the local stack generates it with `cityops stack secrets`"
+    )
+
+
+def read_local_secrets(path: Path) -> dict[str, str]:
+    """The `NAME=value` lines `write_local_secrets` wrote (no quoting: values are hex)."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def write_local_secrets(path: Path) -> list[str]:
+    """Create the local stack's secrets file (random values, owner-only), or add to it the
+    secrets it lacks (a stack from before they were generated); returns the names written.
+    Existing values are kept: a new `hash_key` would give everyone new refs."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"{name}={secrets.token_hex(32)}\n" for name in LOCAL_SECRETS]
+    if path.exists():
+        missing = [name for name in LOCAL_SECRETS if name not in read_local_secrets(path)]
+        if missing:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.writelines(f"{name}={secrets.token_hex(32)}\n" for name in missing)
+        return missing
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write("# Generated by cityops for the local stack only; never used in production.\n")
-        handle.writelines(lines)
-    return True
+        handle.writelines(f"{name}={secrets.token_hex(32)}\n" for name in LOCAL_SECRETS)
+    return list(LOCAL_SECRETS)

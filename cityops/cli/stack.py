@@ -22,10 +22,12 @@ def _run(action: str, *args: str) -> None:
 
 
 def ensure_local_secrets() -> None:
-    """Generate the local stack's secrets (`hash_key`) once; every local process reads them."""
+    """Generate the local stack's secrets (`hash_key`, the ClickHouse passwords) once; every
+    local process reads them, and the local ClickHouse's accounts are rendered from them."""
     path = local_secrets_file()
-    if write_local_secrets(path):
-        typer.echo(f"generated the local stack's secrets in {path}", err=True)
+    written = write_local_secrets(path)
+    if written:
+        typer.echo(f"generated the local stack's {', '.join(written)} in {path}", err=True)
 
 
 @app.command()
@@ -46,8 +48,9 @@ def up(
 
 @app.command()
 def secrets() -> None:
-    """Create .stack/secrets.env (a random hash_key, read by every local cityops process)
-    unless it exists; production mode never reads it."""
+    """Create .stack/secrets.env (a random hash_key and ClickHouse account passwords, read by
+    every local cityops process and rendered into the local ClickHouse's accounts), or add
+    what it lacks; existing values are kept. Production mode never reads it."""
     ensure_local_secrets()
 
 

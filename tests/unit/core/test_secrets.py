@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from cityops.cli.main import app
-from cityops.secretcheck import InsecureSettings, write_local_secrets
+from cityops.secretcheck import InsecureSettings, MissingSecret, write_local_secrets
 from cityops.settings import ClickHouseSettings, Settings, load_settings
 from connectors.payment.connector import PaymentConnector
 from connectors.testing.fakes import FakeProducer
@@ -159,3 +162,36 @@ def test_compose_requires_every_secret_from_the_environment() -> None:
     assert checked >= 4
     dockerfile = (compose_dir / "Dockerfile").read_text(encoding="utf-8")
     assert "CITYOPS_ENV=production" in dockerfile
+
+
+def test_the_local_stack_adds_the_clickhouse_passwords_to_an_older_secrets_file(
+    stack_dir: Path,
+) -> None:
+    path = stack_dir / "secrets.env"
+    path.write_text(f"CITYOPS_HASH_KEY={STRONG}\n")
+    written = write_local_secrets(path)
+    assert written == [
+        "CITYOPS_CLICKHOUSE__PASSWORD",
+        "CITYOPS_CLICKHOUSE__READER_PASSWORD",
+        "CITYOPS_CLICKHOUSE__MIGRATOR_PASSWORD",
+    ]
+    settings = load_settings()
+    assert settings.hash_key.get_secret_value() == STRONG, "the existing key is kept"
+    passwords = {settings.clickhouse.secret(name) for name in ClickHouseSettings.REQUIRED_SECRETS}
+    assert len(passwords) == 3 and all(len(p) == 64 for p in passwords)
+    assert write_local_secrets(path) == []
+
+
+def test_no_password_has_a_default_and_a_missing_one_is_named(stack_dir: Path) -> None:
+    clickhouse = load_settings().clickhouse  # no secrets file: nothing generated yet
+    with pytest.raises(MissingSecret, match=r"^clickhouse\.migrator_password is not set: set "):
+        clickhouse.secret("migrator_password")
+    result = subprocess.run(
+        [sys.executable, "-m", "cityops.cli.main", "db", "accounts", "--print"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CITYOPS_STACK_DIR": str(stack_dir)},
+    )
+    assert result.returncode == 2
+    assert "clickhouse.migrator_password is not set" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
