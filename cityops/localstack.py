@@ -54,11 +54,10 @@ def account_passwords(stack_dir: Path | None = None) -> dict[str, Any]:
     stack folder (`stack_dir`, a private stack a test started)."""
     if stack_dir is None:
         accounts = Settings().clickhouse
-        return {name: getattr(accounts, name) for name in ClickHouseSettings.REQUIRED_SECRETS}
+        return {name: getattr(accounts, name) for name in ClickHouseSettings.PASSWORDS}
     generated = read_local_secrets(stack_dir / "secrets.env")
     return {
-        name: generated.get(env_name(f"clickhouse.{name}"))
-        for name in ClickHouseSettings.REQUIRED_SECRETS
+        name: generated.get(env_name(f"clickhouse.{name}")) for name in ClickHouseSettings.PASSWORDS
     }
 
 
@@ -67,7 +66,7 @@ def password_env(clickhouse: ClickHouseSettings) -> dict[str, str]:
     must give its accounts the same passwords (its own secrets file would hold others)."""
     return {
         env_name(f"clickhouse.{name}"): clickhouse.secret(name)  # type: ignore[arg-type]
-        for name in ClickHouseSettings.REQUIRED_SECRETS
+        for name in ClickHouseSettings.PASSWORDS
     }
 
 

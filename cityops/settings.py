@@ -168,8 +168,8 @@ class ClickHouseSettings(BaseModel):
     #: Grafana's network in a deployment.
     account_networks: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 
-    #: Refused when unset in production (cityops/secretcheck.py), like a default secret.
-    REQUIRED_SECRETS: ClassVar[tuple[str, ...]] = (
+    #: The accounts' passwords: none has a default; the local stack generates them.
+    PASSWORDS: ClassVar[tuple[str, ...]] = (
         "password",
         "reader_password",
         "migrator_password",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cityops.secretcheck import write_local_secrets
+from cityops.secretcheck import write_compose_secrets, write_local_secrets
 from cityops.settings import local_secrets_file
 
 app = typer.Typer(help="Start, stop and check the local Kafka and ClickHouse (deploy/local).")
@@ -47,11 +47,26 @@ def up(
 
 
 @app.command()
-def secrets() -> None:
+def secrets(
+    compose: Path | None = typer.Option(
+        None,
+        "--compose",
+        help="Instead, create the secret files this compose file declares (e.g. "
+        "deploy/compose/docker-compose.yml: its secrets/ folder), each random, keeping those "
+        "that exist.",
+        exists=True,
+        dir_okay=False,
+    ),
+) -> None:
     """Create .stack/secrets.env (a random hash_key and ClickHouse account passwords, read by
     every local cityops process and rendered into the local ClickHouse's accounts), or add
     what it lacks; existing values are kept. Production mode never reads it."""
-    ensure_local_secrets()
+    if compose is None:
+        ensure_local_secrets()
+        return
+    written = write_compose_secrets(compose)
+    folder = compose.parent
+    typer.echo(f"wrote {', '.join(written) or 'nothing (all exist)'} next to {folder}", err=True)
 
 
 @app.command()

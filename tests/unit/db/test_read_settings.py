@@ -19,7 +19,7 @@ TEMPLATE = Path(__file__).parents[3] / "deploy/local/clickhouse/users.d/cityops.
 
 
 def test_reader_profile_pushes_predicates_into_views_like_cityops_readers() -> None:
-    passwords = {name: SecretStr(name) for name in ClickHouseSettings.REQUIRED_SECRETS}
+    passwords = {name: SecretStr(name) for name in ClickHouseSettings.PASSWORDS}
     rendered = render(TEMPLATE.read_text(encoding="utf-8"), ClickHouseSettings(**passwords))
     profile = ET.fromstring(rendered).find("profiles/cityops_reader")
     assert profile is not None
