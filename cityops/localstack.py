@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cityops.settings import ClickHouseSettings, KafkaSettings
+from cityops.secretcheck import env_name, read_local_secrets
+from cityops.settings import ClickHouseSettings, KafkaSettings, Settings
 
 
 def kafka_port() -> int:
@@ -61,9 +62,34 @@ def kafka_settings(**fields: Any) -> KafkaSettings:
     return KafkaSettings(**fields)
 
 
+def account_passwords(stack_dir: Path | None = None) -> dict[str, Any]:
+    """The three accounts' passwords the local server was given: what every cityops process
+    reads (environment, config file, `.stack/secrets.env`), or those generated in another
+    stack folder (`stack_dir`, a private stack a test started)."""
+    if stack_dir is None:
+        accounts = Settings().clickhouse
+        return {name: getattr(accounts, name) for name in ClickHouseSettings.PASSWORDS}
+    generated = read_local_secrets(stack_dir / "secrets.env")
+    return {
+        name: generated.get(env_name(f"clickhouse.{name}")) for name in ClickHouseSettings.PASSWORDS
+    }
+
+
+def password_env(clickhouse: ClickHouseSettings) -> dict[str, str]:
+    """The passwords as environment variables, for a stack started in another folder that
+    must give its accounts the same passwords (its own secrets file would hold others)."""
+    return {
+        env_name(f"clickhouse.{name}"): clickhouse.secret(name)  # type: ignore[arg-type]
+        for name in ClickHouseSettings.PASSWORDS
+    }
+
+
 def clickhouse_settings(**fields: Any) -> ClickHouseSettings:
-    """ClickHouse settings pointing at this checkout's local server."""
+    """ClickHouse settings pointing at this checkout's local server, with its accounts'
+    generated passwords."""
     fields.setdefault("port", clickhouse_port())
+    for name, value in account_passwords().items():
+        fields.setdefault(name, value)
     return ClickHouseSettings(**fields)
 
 
@@ -73,4 +99,4 @@ def clickhouse_cluster_settings(replicas: int, **fields: Any) -> ClickHouseSetti
         "host", [f"127.0.0.1:{clickhouse_replica_port(i + 1)}" for i in range(replicas)]
     )
     fields.setdefault("cluster", CLICKHOUSE_CLUSTER)
-    return ClickHouseSettings(**fields)
+    return clickhouse_settings(**fields)

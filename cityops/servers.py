@@ -85,10 +85,21 @@ def check_kafka(kafka: KafkaSettings, timeout: float = 3.0) -> None:
 def check_clickhouse(clickhouse: ClickHouseSettings, timeout: float = 3.0) -> None:
     """Raise `ServerDown` unless ClickHouse answers `SELECT 1` over the native port."""
     from clickhouse_driver import Client
-    from clickhouse_driver.errors import NetworkError, SocketTimeoutError
+    from clickhouse_driver.errors import NetworkError, ServerException, SocketTimeoutError
 
+    # Whether the server answers, not whether an account may log in: any account with a
+    # password will do (`cityops kpi` has only the reader's), else none; a refused login is an
+    # answer, and the command names the password it lacks when it connects.
+    logins = [
+        (clickhouse.user, clickhouse.password),
+        (clickhouse.reader_user, clickhouse.reader_password),
+        (clickhouse.migrator_user, clickhouse.migrator_password),
+    ]
+    user, password = next(
+        ((name, secret.get_secret_value()) for name, secret in logins if secret), ("default", "")
+    )
     client = Client(
-        **clickhouse.client_kwargs(database=False),
+        **clickhouse.client_kwargs(database=False, user=user, password=password),
         connect_timeout=timeout,
         send_receive_timeout=timeout,
     )
@@ -97,6 +108,8 @@ def check_clickhouse(clickhouse: ClickHouseSettings, timeout: float = 3.0) -> No
             client.execute("SELECT 1")
     except (NetworkError, SocketTimeoutError, EOFError, OSError) as exc:
         raise clickhouse_down(clickhouse, str(exc)) from exc
+    except ServerException:
+        pass  # it answered, if only to refuse the login
     finally:
         client.disconnect()
 

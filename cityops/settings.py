@@ -14,7 +14,7 @@ import os
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -33,6 +33,7 @@ from pydantic_settings import (
 )
 
 from cityops.contract.bounds import TimeWindow
+from cityops.secretcheck import missing_secret
 
 CONFIG_ENV = "CITYOPS_CONFIG"
 #: `production` refuses default secrets; anything else is the local stack (docs/operations.md,
@@ -155,18 +156,34 @@ class ClickHouseSettings(BaseModel):
     cluster: str = ""
     database: str = "cityops"
     #: The writer account of the workers: INSERT into the tables they write, no DDL
-    #: (docs/operations.md, "Accounts").
+    #: (docs/operations.md, "Accounts"). No password has a default: the local stack generates
+    #: them (`.stack/secrets.env`), elsewhere an unset one stops the client that needs it.
     user: str = "cityops_writer"
-    password: SecretStr = SecretStr("cityops_writer")
+    password: SecretStr | None = None
     #: The read-only account of Grafana and `cityops kpi`: the read-API views only.
     reader_user: str = "cityops_reader"
-    reader_password: SecretStr = SecretStr("cityops_reader")
+    reader_password: SecretStr | None = None
     #: The account that owns the schema: `cityops db migrate` and nothing else uses it.
     migrator_user: str = "cityops_migrator"
-    migrator_password: SecretStr = SecretStr("cityops_migrator")
+    migrator_password: SecretStr | None = None
     #: Where the three accounts may connect from (IPs or CIDR networks): loopback for the
-    #: local stack; the workers' and Grafana's network in a deployment.
+    #: local stack (its server takes loopback whatever this says); the workers' and
+    #: Grafana's network in a deployment.
     account_networks: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+
+    #: The accounts' passwords: none has a default; the local stack generates them.
+    PASSWORDS: ClassVar[tuple[str, ...]] = (
+        "password",
+        "reader_password",
+        "migrator_password",
+    )
+
+    def secret(self, name: Literal["password", "reader_password", "migrator_password"]) -> str:
+        """An account's password, or `MissingSecret` naming the setting when none was set."""
+        value = getattr(self, name)
+        if value is None:
+            raise missing_secret(f"clickhouse.{name}")
+        return str(value.get_secret_value())
 
     @property
     def hosts(self) -> list[tuple[str, int]]:
@@ -181,15 +198,18 @@ class ClickHouseSettings(BaseModel):
             raise ValueError("clickhouse.host names no server")
         return found
 
-    def client_kwargs(self, *, database: bool = True) -> dict[str, Any]:
+    def client_kwargs(
+        self, *, database: bool = True, user: str | None = None, password: str | None = None
+    ) -> dict[str, Any]:
         """clickhouse-driver arguments: the first host, the others as `alt_hosts`, which the
-        driver tries in turn when a connection fails (a replica down)."""
+        driver tries in turn when a connection fails (a replica down); the writer's account
+        unless another is given."""
         (host, port), *others = self.hosts
         kwargs: dict[str, Any] = {
             "host": host,
             "port": port,
-            "user": self.user,
-            "password": self.password.get_secret_value(),
+            "user": user or self.user,
+            "password": self.secret("password") if password is None else password,
         }
         if others:
             kwargs["alt_hosts"] = ",".join(f"{h}:{p}" for h, p in others)

@@ -107,7 +107,7 @@ def provision_command(
         port=first_port,
         database=ch.database,
         user=ch.reader_user,
-        password=ch.reader_password.get_secret_value(),
+        password=ch.secret("reader_password"),
     )
     api = GrafanaApi.from_url(url, credential=credential)
     report = provision(api, target, recipients)

@@ -41,7 +41,8 @@ class ClickHouseTarget:
     port: int = 9000
     database: str = "${CITYOPS_CLICKHOUSE_DATABASE}"
     user: str = "${CITYOPS_CLICKHOUSE_READER_USER}"
-    password: str = "${CITYOPS_CLICKHOUSE_READER_PASSWORD}"
+    #: Read by Grafana from the compose secret file at start, never written into a file.
+    password: str = "$__file{/run/secrets/clickhouse_reader_password}"
 
 
 def datasource(target: ClickHouseTarget) -> d.Json:

@@ -16,6 +16,7 @@ from cityops.cli import contract, demo, kafka, stack
 from cityops.cli.common import console, loaded_settings
 from cityops.db import cli as db_cli
 from cityops.kafka_topics import TopicMismatch
+from cityops.secretcheck import MissingSecret
 from connectors import cli as connectors_cli
 from connectors.simulator import cli as simulator_cli
 from dashboards import cli as dashboards_cli
@@ -63,11 +64,15 @@ def options(
 def main() -> None:
     """The `cityops` entry point: a server that is down, or a topic that does not match its
     settings, is one line naming what and where, and exit status 1 (the traceback only with
-    `--debug`); any other failure keeps its traceback."""
+    `--debug`); a secret a client needs and nobody set (a ClickHouse password outside the
+    local stack) is one line naming the setting, and exit status 2 like a weak one; any other
+    failure keeps its traceback."""
     try:
         app()
     except (servers.ServerDown, TopicMismatch) as exc:
         _fail(exc, exc)
+    except MissingSecret as exc:
+        _fail(exc, exc, status=2)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
@@ -81,11 +86,11 @@ def main() -> None:
         _fail(down, exc)
 
 
-def _fail(summary: Exception, exc: Exception) -> None:
+def _fail(summary: Exception, exc: Exception, status: int = 1) -> None:
     if _debug[0]:
         raise exc
     console.print(f"cityops: {summary}", markup=False, highlight=False, soft_wrap=True)
-    sys.exit(1)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cityops.secretcheck import write_local_secrets
+from cityops.secretcheck import write_compose_secrets, write_local_secrets
 from cityops.settings import local_secrets_file
 
 app = typer.Typer(help="Start, stop and check the local Kafka and ClickHouse (deploy/local).")
@@ -22,10 +22,12 @@ def _run(action: str, *args: str) -> None:
 
 
 def ensure_local_secrets() -> None:
-    """Generate the local stack's secrets (`hash_key`) once; every local process reads them."""
+    """Generate the local stack's secrets (`hash_key`, the ClickHouse passwords) once; every
+    local process reads them, and the local ClickHouse's accounts are rendered from them."""
     path = local_secrets_file()
-    if write_local_secrets(path):
-        typer.echo(f"generated the local stack's secrets in {path}", err=True)
+    written = write_local_secrets(path)
+    if written:
+        typer.echo(f"generated the local stack's {', '.join(written)} in {path}", err=True)
 
 
 @app.command()
@@ -57,10 +59,26 @@ def up(
 
 
 @app.command()
-def secrets() -> None:
-    """Create .stack/secrets.env (a random hash_key, read by every local cityops process)
-    unless it exists; production mode never reads it."""
-    ensure_local_secrets()
+def secrets(
+    compose: Path | None = typer.Option(
+        None,
+        "--compose",
+        help="Instead, create the secret files this compose file declares (e.g. "
+        "deploy/compose/docker-compose.yml: its secrets/ folder), each random, keeping those "
+        "that exist.",
+        exists=True,
+        dir_okay=False,
+    ),
+) -> None:
+    """Create .stack/secrets.env (a random hash_key and ClickHouse account passwords, read by
+    every local cityops process and rendered into the local ClickHouse's accounts), or add
+    what it lacks; existing values are kept. Production mode never reads it."""
+    if compose is None:
+        ensure_local_secrets()
+        return
+    written = write_compose_secrets(compose)
+    folder = compose.parent
+    typer.echo(f"wrote {', '.join(written) or 'nothing (all exist)'} next to {folder}", err=True)
 
 
 @app.command()

@@ -118,9 +118,9 @@ def access_sql(settings: ClickHouseSettings) -> list[str]:
     networks = settings.account_networks
     statements = _profiles()
     statements += [
-        _user(migrator, settings.migrator_password.get_secret_value(), PROFILE_MIGRATOR, networks),
-        _user(writer, settings.password.get_secret_value(), PROFILE_WRITER, networks),
-        _user(reader, settings.reader_password.get_secret_value(), PROFILE_READER, networks),
+        _user(migrator, settings.secret("migrator_password"), PROFILE_MIGRATOR, networks),
+        _user(writer, settings.secret("password"), PROFILE_WRITER, networks),
+        _user(reader, settings.secret("reader_password"), PROFILE_READER, networks),
         f"GRANT ALL ON {db}.* TO {migrator}",
     ]
     statements += [f"GRANT SELECT ON system.{t} TO {migrator}" for t in MIGRATOR_SYSTEM_TABLES]

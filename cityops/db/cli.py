@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Annotated
 
@@ -188,7 +189,10 @@ def accounts(
     config: ConfigOption = None,
     admin_user: str = typer.Option("default", help="An account with access management."),
     admin_password: str = typer.Option(
-        "", envvar="CITYOPS_CLICKHOUSE_ADMIN_PASSWORD", help="Its password.", show_default=False
+        "",
+        envvar="CITYOPS_CLICKHOUSE_ADMIN_PASSWORD",
+        help="Its password (or a file: CITYOPS_CLICKHOUSE_ADMIN_PASSWORD_FILE).",
+        show_default=False,
     ),
     print_only: bool = typer.Option(False, "--print", help="Print the SQL instead of running it."),
 ) -> None:
@@ -200,6 +204,9 @@ def accounts(
     ClickHouse 18.16 has no SQL access control: see deploy/local/clickhouse/users.d/.
     """
     settings = setup(config)
+    # setup() has turned CITYOPS_CLICKHOUSE_ADMIN_PASSWORD_FILE (a compose secret) into the
+    # variable, after the options were parsed.
+    admin_password = admin_password or os.environ.get("CITYOPS_CLICKHOUSE_ADMIN_PASSWORD", "")
     statements = access_sql(settings.clickhouse)
     if print_only:
         typer.echo(";\n".join(statements) + ";")

@@ -45,14 +45,21 @@ def make_client(
     The writer account by default (what workers need); `reader=True` connects as the
     read-only account of the dashboards, `migrator=True` as the only account with DDL.
     """
-    kwargs = settings.client_kwargs(database=database)
     if reader:
-        kwargs["user"] = settings.reader_user
-        kwargs["password"] = settings.reader_password.get_secret_value()
+        kwargs = settings.client_kwargs(
+            database=database,
+            user=settings.reader_user,
+            password=settings.secret("reader_password"),
+        )
         kwargs["settings"] = dict(READ_SETTINGS)
     elif migrator:
-        kwargs["user"] = settings.migrator_user
-        kwargs["password"] = settings.migrator_password.get_secret_value()
+        kwargs = settings.client_kwargs(
+            database=database,
+            user=settings.migrator_user,
+            password=settings.secret("migrator_password"),
+        )
+    else:
+        kwargs = settings.client_kwargs(database=database)
     return Client(
         **kwargs,
         connect_timeout=connect_timeout,

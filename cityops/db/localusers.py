@@ -1,9 +1,12 @@
 """Render the local stack's ClickHouse 18.16 accounts from the settings.
 
 `deploy/local/clickhouse.sh` runs `python -m cityops.db.localusers TEMPLATE` and installs
-what it prints as `users.d/cityops.xml`: user names, SHA-256 of the passwords, networks, the
-reader's database and limits all come from `Settings` (env and `CITYOPS_CONFIG`), the same
-values the clients connect with, so changing a password is one setting and a restart.
+what it prints as `users.d/cityops.xml`: user names, SHA-256 of the passwords (generated into
+`.stack/secrets.env` by `cityops stack secrets`), the reader's database and limits all come
+from `Settings` (env, `CITYOPS_CONFIG`, the secrets file), the same values the clients connect
+with, so changing a password is one setting, picked up by the running server. The networks are
+loopback whatever `clickhouse.account_networks` says: the local server serves this machine only
+(`account_networks` is for `cityops db accounts` on a real deployment).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from cityops.db.sqltext import identifier
 from cityops.settings import ClickHouseSettings, Settings
 
 _PLACEHOLDER = re.compile(r"@[A-Z_]+@")
+#: Where the local stack's accounts may connect from.
+LOOPBACK = ["127.0.0.1", "::1"]
 
 
 def _networks(networks: list[str]) -> str:
@@ -36,11 +41,11 @@ def values(settings: ClickHouseSettings) -> dict[str, str]:
         "MIGRATOR_USER": identifier(settings.migrator_user),
         "WRITER_USER": identifier(settings.user),
         "READER_USER": identifier(settings.reader_user),
-        "MIGRATOR_SHA256": password_sha256(settings.migrator_password.get_secret_value()),
-        "WRITER_SHA256": password_sha256(settings.password.get_secret_value()),
-        "READER_SHA256": password_sha256(settings.reader_password.get_secret_value()),
+        "MIGRATOR_SHA256": password_sha256(settings.secret("migrator_password")),
+        "WRITER_SHA256": password_sha256(settings.secret("password")),
+        "READER_SHA256": password_sha256(settings.secret("reader_password")),
         "READER_DATABASE": identifier(settings.database),
-        "NETWORKS": _networks(settings.account_networks),
+        "NETWORKS": _networks(LOOPBACK),
         "READER_LIMITS": "\n".join(limits),
     }
 

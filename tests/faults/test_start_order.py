@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cityops import localstack
 from cityops.contract import PaymentEvent
 from cityops.db.client import make_client
 from cityops.db.tables import PAYMENT_EVENTS
@@ -46,6 +47,8 @@ def second_stack(tmp_path: Path) -> Iterator[dict[str, str]]:
         )
     }
     env = {**os.environ, **ports, "CITYOPS_STACK_DIR": str(tmp_path / "stack")}
+    # Its accounts get the main stack's passwords, which the test's settings carry.
+    env.update(localstack.password_env(localstack.clickhouse_settings()))
     yield env
     subprocess.run([str(REPO_ROOT / "deploy/local/stack.sh"), "down"], env=env, timeout=120)
 

@@ -13,6 +13,7 @@ import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
+from cityops import localstack
 from cityops.db.client import make_client
 from cityops.settings import ClickHouseSettings
 from tests.conftest import REPO_ROOT
@@ -61,7 +62,7 @@ def private_stack(stack: None, tmp_path: Path):  # type: ignore[no-untyped-def]
     run("down")
 
 
-def test_start_twice_stop_and_restart_on_existing_data(private_stack) -> None:  # type: ignore[no-untyped-def]
+def test_start_twice_stop_and_restart_on_existing_data(private_stack, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run, ports = private_stack
     first = run("up")
     assert first.returncode == 0, first.stdout
@@ -73,7 +74,10 @@ def test_start_twice_stop_and_restart_on_existing_data(private_stack) -> None:  
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     admin.create_topics([NewTopic("kept-across-restarts", 1, 1)])
     admin.close()
-    migrator = ClickHouseSettings(port=ports["CITYOPS_CH_TCP_PORT"])
+    # The private stack generated its own passwords at its first start, in its own folder.
+    passwords = localstack.account_passwords(tmp_path / "stack")
+    assert all(passwords.values()) and passwords != localstack.account_passwords()
+    migrator = ClickHouseSettings(port=ports["CITYOPS_CH_TCP_PORT"], **passwords)
     clickhouse = make_client(migrator, migrator=True)
     clickhouse.execute("CREATE TABLE default.kept (x UInt8) ENGINE = MergeTree ORDER BY x")
     clickhouse.execute("INSERT INTO default.kept (x) VALUES", [(7,)])

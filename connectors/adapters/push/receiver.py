@@ -18,11 +18,12 @@ import asyncio
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 from kafka.errors import KafkaError
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from cityops.privacy import mask_text
 from cityops.secretcheck import InsecureSettings
@@ -54,6 +55,8 @@ class PushConfig(ConnectorConfig):
     port: int = Field(8090, ge=0, le=65535)
     #: One HMAC secret per sending source (the `{source}` path segment), 32 bytes or more.
     secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    #: The same, each read from a file (a Docker or Kubernetes secret), by source.
+    secret_files: dict[str, Path] = Field(default_factory=dict)
     max_body_bytes: int = Field(MAX_BODY_BYTES, gt=0)
     #: Events in one request; a longer array is refused whole with 413.
     max_items: int = Field(MAX_ITEMS, gt=0)
@@ -64,6 +67,18 @@ class PushConfig(ConnectorConfig):
     workers: int = Field(4, gt=0, le=64)
     #: Requests accepted for processing at once; more get 503 with Retry-After at once.
     max_pending: int = Field(64, gt=0)
+
+    @model_validator(mode="after")
+    def _read_secret_files(self) -> PushConfig:
+        """Read each source's secret file once, at start; one that cannot be read is named."""
+        for source, path in self.secret_files.items():
+            try:
+                self.secrets[source] = SecretStr(path.read_text(encoding="utf-8").strip())
+            except OSError as exc:
+                raise ValueError(
+                    f"secret_files.{source}: cannot read {path} ({exc.strerror})"
+                ) from None
+        return self
 
 
 class PushConnector(Connector):

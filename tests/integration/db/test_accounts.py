@@ -99,6 +99,19 @@ def test_reader_cannot_read_dead_letters_through_remote_as_default(
     )
 
 
+def test_the_writer_reaches_no_dead_letters_through_remote_as_default(
+    writer: Client, migrated: Settings
+) -> None:
+    """18.16 lets the writer (readonly=0) use table functions. The issue's `remote()` probe
+    to this very server runs locally as the writer itself (`prefer_localhost_replica`: no
+    connection, no more than the writer reads anyway); made to connect, it lands on
+    `default`, which may see no cityops database."""
+    db, port = migrated.clickhouse.database, migrated.clickhouse.port
+    probe = f"SELECT * FROM remote('127.0.0.1:{port}', {db}.{DEADLETTERS.name}, 'default', '')"
+    message = refused(writer, probe + " SETTINGS prefer_localhost_replica = 0")
+    assert "access" in message.lower() and db in message
+
+
 def test_default_user_reaches_no_cityops_table(migrated: Settings) -> None:
     """Passwordless `default` (loopback only, for the stack's health check) may read `system`
     and nothing else: whatever reaches it, a `remote()` included, gets no cityops data."""

@@ -97,7 +97,8 @@ def test_the_wall_is_reachable_without_an_admin_login() -> None:
     env = grafana["environment"]
     assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "true"
     assert env["GF_AUTH_ANONYMOUS_ORG_ROLE"] == "Viewer"
-    assert re.fullmatch(r"\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}", env["GF_SECURITY_ADMIN_PASSWORD"])
+    assert env["GF_SECURITY_ADMIN_PASSWORD__FILE"] == "/run/secrets/grafana_admin_password"
+    assert "GF_SECURITY_ADMIN_PASSWORD" not in env
     assert env["GF_SERVER_ROOT_URL"].startswith("${GRAFANA_ROOT_URL")
     assert not any(str(p).startswith("127.0.0.1:") for p in grafana["ports"])
 

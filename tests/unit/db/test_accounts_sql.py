@@ -19,12 +19,14 @@ from cityops.db.accounts import (
     WORKER_TABLES,
     WRITER_SYSTEM_TABLES,
     access_sql,
+    password_sha256,
     view_security_sql,
 )
 from cityops.db.localusers import render
 from cityops.db.sqltext import literal
 from cityops.db.tables import VIEWS
-from cityops.settings import ClickHouseSettings, Settings
+from cityops.secretcheck import MissingSecret
+from cityops.settings import ClickHouseSettings
 
 SETTINGS = ClickHouseSettings(
     database="cityops",
@@ -100,8 +102,19 @@ def test_local_users_template_is_filled_from_the_settings() -> None:
     xml = render(template, SETTINGS)
     assert "@" not in xml.replace("<!--", "").split("-->")[-1]
     assert "<readonly>1</readonly>" in xml and "<allow_ddl>0</allow_ddl>" in xml
-    assert "<ip>10.0.0.0/8</ip>" in xml and "r-secret" not in xml
-    assert Settings().clickhouse.reader_user in render(template, Settings().clickhouse)
+    assert "r-secret" not in xml and password_sha256("r-secret") in xml
+    # The local server serves this machine only, whatever the deployment's networks are.
+    assert "<ip>127.0.0.1/32</ip>" in xml and "10.0.0.0" not in xml
+
+
+def test_local_users_need_every_password_and_name_the_missing_one() -> None:
+    from tests.conftest import REPO_ROOT
+
+    template = (REPO_ROOT / "deploy/local/clickhouse/users.d/cityops.xml").read_text()
+    with pytest.raises(MissingSecret) as missing:
+        render(template, SETTINGS.model_copy(update={"reader_password": None}))
+    assert str(missing.value).startswith("clickhouse.reader_password is not set: set ")
+    assert "CITYOPS_CLICKHOUSE__READER_PASSWORD" in str(missing.value)
 
 
 def test_compose_creates_the_accounts_before_migrating_with_no_default_password() -> None:
@@ -111,9 +124,9 @@ def test_compose_creates_the_accounts_before_migrating_with_no_default_password(
     services = compose["services"]
     assert services["accounts"]["command"][:2] == ["db", "accounts"]
     assert "accounts" in services["migrate"]["depends_on"]
-    env = services["worker"]["environment"]
-    for key in ("PASSWORD", "READER_PASSWORD", "MIGRATOR_PASSWORD"):
-        assert ":?" in env[f"CITYOPS_CLICKHOUSE__{key}"], key  # compose refuses to start without
+    env = services["accounts"]["environment"]
+    for key in ("PASSWORD", "READER_PASSWORD", "MIGRATOR_PASSWORD"):  # secret files, no default
+        assert env[f"CITYOPS_CLICKHOUSE__{key}_FILE"].startswith("/run/secrets/"), key
     networks = json.loads(env["CITYOPS_CLICKHOUSE__ACCOUNT_NETWORKS"])
     subnet = compose["networks"]["cityops"]["ipam"]["config"][0]["subnet"]
     assert networks == [subnet]
@@ -124,6 +137,8 @@ def test_cli_prints_the_sql_without_passwords(monkeypatch: pytest.MonkeyPatch) -
 
     from cityops.cli.main import app
 
+    for name in ("PASSWORD", "READER_PASSWORD", "MIGRATOR_PASSWORD"):
+        monkeypatch.setenv(f"CITYOPS_CLICKHOUSE__{name}", f"{name.lower()}-from-env")
     monkeypatch.setenv("CITYOPS_CLICKHOUSE__READER_PASSWORD", "r-secret-from-env")
     result = CliRunner().invoke(app, ["db", "accounts", "--print"])
     assert result.exit_code == 0, result.output

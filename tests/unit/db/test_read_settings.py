@@ -9,6 +9,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from cityops.db.client import READ_SETTINGS
 from cityops.db.localusers import render
 from cityops.settings import ClickHouseSettings
@@ -17,7 +19,8 @@ TEMPLATE = Path(__file__).parents[3] / "deploy/local/clickhouse/users.d/cityops.
 
 
 def test_reader_profile_pushes_predicates_into_views_like_cityops_readers() -> None:
-    rendered = render(TEMPLATE.read_text(encoding="utf-8"), ClickHouseSettings())
+    passwords = {name: SecretStr(name) for name in ClickHouseSettings.PASSWORDS}
+    rendered = render(TEMPLATE.read_text(encoding="utf-8"), ClickHouseSettings(**passwords))
     profile = ET.fromstring(rendered).find("profiles/cityops_reader")
     assert profile is not None
     for name, value in READ_SETTINGS.items():
