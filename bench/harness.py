@@ -40,7 +40,8 @@ def private_settings(label: str) -> Iterator[Settings]:
     try:
         yield settings
     finally:
-        client.execute(f"DROP DATABASE IF EXISTS {settings.clickhouse.database}")
+        for database in (settings.clickhouse.database, settings.clickhouse.api_database):
+            client.execute(f"DROP DATABASE IF EXISTS {database}")
         client.disconnect()
         admin = make_admin(settings.kafka)
         mine = [t for t in admin.list_topics() if t.startswith(namespace)]

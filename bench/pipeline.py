@@ -152,7 +152,8 @@ def stock_round(settings: Settings, expected: int) -> float:
             CITYOPS_STREAMS__APP_ID=f"{settings.streams.app_id}-stock",
         )
     finally:
-        client.execute(f"DROP DATABASE IF EXISTS {stock.clickhouse.database}")
+        for database in (stock.clickhouse.database, stock.clickhouse.api_database):
+            client.execute(f"DROP DATABASE IF EXISTS {database}")
 
 
 def ceiling_round(settings: Settings, expected: int) -> float:
@@ -166,7 +167,11 @@ def ceiling_round(settings: Settings, expected: int) -> float:
     try:
         return asyncio.run(drain(ceiling_settings, expected))
     finally:
-        client.execute(f"DROP DATABASE IF EXISTS {ceiling_settings.clickhouse.database}")
+        for database in (
+            ceiling_settings.clickhouse.database,
+            ceiling_settings.clickhouse.api_database,
+        ):
+            client.execute(f"DROP DATABASE IF EXISTS {database}")
 
 
 def faust_floor(settings: Settings, expected: int) -> float:

@@ -31,8 +31,9 @@ from bench.query_timing import RANGES, Pass, percentile, queries, run_round
 from cityops import localstack
 from cityops.db.backfill import backfill
 from cityops.db.client import READ_SETTINGS, make_client
+from cityops.db.databases import api_database
 from cityops.db.migrate import discover, load_reference, migrate
-from cityops.db.tables import TABLES
+from cityops.db.tables import TABLES, qualified
 from cityops.reference import load_reference as read_reference
 from cityops.settings import REFERENCE_DIR
 
@@ -43,7 +44,8 @@ BASELINE_MIGRATION = 5
 
 
 def create_baseline_views(client: Any, database: str, baseline: str) -> None:
-    """Today's views in `baseline`, rendered from their migration files, reading `database`."""
+    """Today's views in `baseline`, rendered from their migration files, reading `database`'s
+    tables where they are now (a table of the read API moved to the reader's database)."""
     client.execute(f"CREATE DATABASE IF NOT EXISTS {baseline}")
     tables = {t.name for t in TABLES}
     for migration in discover():
@@ -53,7 +55,7 @@ def create_baseline_views(client: Any, database: str, baseline: str) -> None:
             if not statement.lstrip().upper().startswith(("CREATE VIEW", "DROP TABLE")):
                 continue
             for table in tables:
-                statement = statement.replace(f"{baseline}.{table}", f"{database}.{table}")
+                statement = statement.replace(f"{baseline}.{table}", qualified(table, database))
             client.execute(statement)
 
 
@@ -128,21 +130,26 @@ def main() -> None:
             console.print(f"[bold]{volume.name}[/]: {volume} into {database}")
             old = [m for m in discover() if m.version <= BASELINE_MIGRATION]
             migrate(client, database, old)
-            load_reference(client, database, read_reference(REFERENCE_DIR))
             took = generate(client, database, volume, read_reference(REFERENCE_DIR))
             console.print(
                 "history generated: " + ", ".join(f"{t} {s:.1f} s" for t, s in took.items())
             )
-            create_baseline_views(client, database, baseline)
         began = time.monotonic()
         applied = migrate(client, database)
         migrated = time.monotonic() - began
+        # Into the reader's database, which the upgrade made.
+        load_reference(client, database, read_reference(REFERENCE_DIR))
+        if not args.reuse:
+            create_baseline_views(client, database, baseline)
         filled = backfill(client, database)
         console.print(
             f"upgrade: {len(applied)} migrations {migrated:.1f} s, backfill "
             + ", ".join(f"{t} {s:.1f} s" for t, s in filled.items())
         )
-        for name, rows, size in table_sizes(client, database):
+        for name, rows, size in [
+            *table_sizes(client, database),
+            *table_sizes(client, api_database(database)),
+        ]:
             console.print(f"  {name}: {rows:,} rows, {size / 2**20:,.0f} MiB")
         now = datetime.now(UTC).replace(microsecond=0)
         results: dict[str, tuple[Pass, Pass]] = {}
@@ -161,17 +168,18 @@ def main() -> None:
         report(results, volume.name)
     finally:
         if not args.keep:
-            client.execute(f"DROP DATABASE IF EXISTS {baseline}")
-            client.execute(f"DROP DATABASE IF EXISTS {database}")
+            for scratch in (baseline, database, api_database(database)):
+                client.execute(f"DROP DATABASE IF EXISTS {scratch}")
         else:
             console.print(f"kept {database} and {baseline} (--reuse {database})")
         client.disconnect()
 
 
 def client_for(settings: Any, database: str) -> Any:
-    """A client on the scratch database, like Grafana's datasource (queries are unqualified)."""
+    """A client on the scratch database's read API, like Grafana's datasource (queries are
+    unqualified)."""
     return make_client(
-        settings.model_copy(update={"database": database}),
+        settings.model_copy(update={"database": api_database(database)}),
         database=True,
         send_receive_timeout=3600,
     )

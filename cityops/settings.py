@@ -33,6 +33,7 @@ from pydantic_settings import (
 )
 
 from cityops.contract.bounds import TimeWindow
+from cityops.db.databases import api_database
 from cityops.secretcheck import missing_secret
 
 CONFIG_ENV = "CITYOPS_CONFIG"
@@ -197,6 +198,12 @@ class ClickHouseSettings(BaseModel):
         if not found:
             raise ValueError("clickhouse.host names no server")
         return found
+
+    @property
+    def api_database(self) -> str:
+        """The reader's database, named after `database` (cityops/db/databases.py): the
+        read-API views and what they read; the reader may open no other."""
+        return api_database(self.database)
 
     def client_kwargs(
         self, *, database: bool = True, user: str | None = None, password: str | None = None

@@ -105,7 +105,7 @@ def provision_command(
     target = ClickHouseTarget(
         host=clickhouse_host or first_host,
         port=first_port,
-        database=ch.database,
+        database=ch.api_database,
         user=ch.reader_user,
         password=ch.secret("reader_password"),
     )

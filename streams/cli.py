@@ -165,7 +165,8 @@ def kpi(
     config: ConfigOption = None,
     day: Annotated[str, typer.Option(help="Local day YYYY-MM-DD (default today).")] = "",
 ) -> None:
-    """Print a day's figures per agency from the read API (v_dossier_daily & co)."""
+    """Print a day's figures per agency from the read API (v_dossier_daily & co), as the
+    reader account, in the reader's database (`<database>_api`)."""
     from cityops.db import agency_day
     from cityops.db.client import make_client
 

@@ -82,7 +82,8 @@ def settings(stack: None, namespace: str, tmp_path: Path) -> Iterator[Settings]:
         from cityops.db.client import make_client
 
         client = make_client(clickhouse, migrator=True)
-        client.execute(f"DROP DATABASE IF EXISTS {clickhouse.database}")
+        for database in (clickhouse.database, clickhouse.api_database):
+            client.execute(f"DROP DATABASE IF EXISTS {database}")
         client.disconnect()
     except Exception:  # the database may never have been created
         pass

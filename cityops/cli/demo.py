@@ -59,7 +59,7 @@ def _fetch_days(client: Any, database: str) -> list[Any]:
 def render(
     settings: Settings, consumer: Any, client: Any, started: float, previous: dict[str, int]
 ) -> tuple[Group, dict[str, int]]:
-    from cityops.db.tables import V_ALERTS
+    from cityops.db.tables import V_ALERTS, qualified
     from dashboards.alerting import pages
 
     db = settings.clickhouse.database
@@ -95,7 +95,7 @@ def render(
     # The grouping Grafana pages the duty officers with (dashboards/alerting/pages.py).
     for agency, kind, severity, count in _query(
         client,
-        f"SELECT * FROM ({pages.firing_sql(f'{db}.{V_ALERTS}')}) ORDER BY value DESC LIMIT 8",
+        f"SELECT * FROM ({pages.firing_sql(qualified(V_ALERTS, db))}) ORDER BY value DESC LIMIT 8",
     ):
         style = "red" if severity == "critical" else "yellow"
         alerts.add_row(agency or "-", kind, f"{count:,.0f}", f"[{style}]{severity}[/]")

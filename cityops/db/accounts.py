@@ -1,10 +1,11 @@
 """The three ClickHouse accounts and what each may do, for current ClickHouse (24.x+).
 
-- the **migrator** owns the schema of its database (`cityops db migrate`, reference loads);
-- the **writer** (stream workers) may only INSERT into the tables the workers write, and
-  read `schema_migrations` (a worker checks the schema before it starts);
-- the **reader** (Grafana, `cityops kpi`) may only SELECT the read-API views, the few
-  `system` tables Grafana's ClickHouse plugin browses, under limits it cannot raise.
+- the **migrator** owns the schema of both databases (`cityops db migrate`, reference loads);
+- the **writer** (stream workers) may only INSERT into the tables the workers write, in
+  either database, and read `schema_migrations` (a worker checks the schema before it starts);
+- the **reader** (Grafana, `cityops kpi`) may only SELECT in the reader's database (the
+  read-API views and the aggregates they read, cityops/db/databases.py) and the few `system`
+  tables Grafana's ClickHouse plugin browses, under limits it cannot raise.
 
 `access_sql` states this as SQL access control (users, settings profiles with constraints,
 grants); `cityops db accounts` applies it as an administrator. The views are created by the
@@ -28,6 +29,7 @@ from cityops.db.tables import (
     TABLES,
     VIEWS,
     TableSpec,
+    qualified,
 )
 from cityops.settings import ClickHouseSettings
 
@@ -106,10 +108,11 @@ def _user(name: str, password: str, profile: str, networks: list[str]) -> str:
 def access_sql(settings: ClickHouseSettings) -> list[str]:
     """Every statement, in order; re-running replaces users and profiles, so it converges.
 
-    Passwords appear only as SHA-256 hashes. Re-run after a migration adds a view or a
-    worker table: grants name each object, so no wildcard grants are needed.
+    Passwords appear only as SHA-256 hashes. Re-run after a migration adds a worker table:
+    the writer's grants name each table. The reader's grant is the whole reader's database,
+    which holds nothing else than the read API (the same line as 18.16's `allow_databases`).
     """
-    db = identifier(settings.database)
+    db, api = identifier(settings.database), identifier(settings.api_database)
     migrator, writer, reader = (
         identifier(settings.migrator_user),
         identifier(settings.user),
@@ -122,13 +125,14 @@ def access_sql(settings: ClickHouseSettings) -> list[str]:
         _user(writer, settings.secret("password"), PROFILE_WRITER, networks),
         _user(reader, settings.secret("reader_password"), PROFILE_READER, networks),
         f"GRANT ALL ON {db}.* TO {migrator}",
+        f"GRANT ALL ON {api}.* TO {migrator}",
     ]
     statements += [f"GRANT SELECT ON system.{t} TO {migrator}" for t in MIGRATOR_SYSTEM_TABLES]
-    statements += [f"GRANT INSERT ON {db}.{t.name} TO {writer}" for t in WORKER_TABLES]
+    statements += [f"GRANT INSERT ON {qualified(t.name, db)} TO {writer}" for t in WORKER_TABLES]
     # A worker checks at startup that the schema is migrated before it writes.
     statements += [f"GRANT SELECT ON {db}.{SCHEMA_MIGRATIONS} TO {writer}"]
     statements += [f"GRANT SELECT ON system.{t} TO {writer}" for t in WRITER_SYSTEM_TABLES]
-    statements += [f"GRANT SELECT ON {db}.{view} TO {reader}" for view in VIEWS]
+    statements += [f"GRANT SELECT ON {api}.* TO {reader}"]
     statements += [f"GRANT SELECT ON system.{t} TO {reader}" for t in READER_SYSTEM_TABLES]
     return statements
 
@@ -139,9 +143,9 @@ def view_security_sql(settings: ClickHouseSettings, existing: set[str]) -> list[
     Views created before the migrator's profile existed (an upgraded deployment) are
     `SQL SECURITY INVOKER`: the reader could not read them without grants on their tables.
     """
-    db, migrator = identifier(settings.database), identifier(settings.migrator_user)
+    api, migrator = identifier(settings.api_database), identifier(settings.migrator_user)
     return [
-        f"ALTER TABLE {db}.{view} MODIFY SQL SECURITY DEFINER DEFINER = {migrator}"
+        f"ALTER TABLE {api}.{view} MODIFY SQL SECURITY DEFINER DEFINER = {migrator}"
         for view in VIEWS
         if view in existing
     ]

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from cityops.db.client import read_settings_clause
-from cityops.db.tables import V_DOSSIER_DAILY, V_DOSSIER_OPEN, V_PAYMENT_DAILY, V_PORTAL_DAILY
+from cityops.db.tables import (
+    V_DOSSIER_DAILY,
+    V_DOSSIER_OPEN,
+    V_PAYMENT_DAILY,
+    V_PORTAL_DAILY,
+    qualified,
+)
 
 #: Output columns, in order; each branch of the union fills its own and zeroes the rest.
 COLUMNS = (
@@ -66,10 +72,10 @@ def query(database: str, day: str | None = None) -> str:
     on_day = f"WHERE day = {day_sql}"
     same = {c: c for c in COLUMNS}
     branches = [
-        _branch(f"{database}.{V_DOSSIER_DAILY}", {c: same[c] for c in COLUMNS[:6]}, on_day),
-        _branch(f"{database}.{V_DOSSIER_OPEN}", {"open": "1", "overdue": "is_overdue"}),
-        _branch(f"{database}.{V_PAYMENT_DAILY}", {c: same[c] for c in COLUMNS[8:11]}, on_day),
-        _branch(f"{database}.{V_PORTAL_DAILY}", {c: same[c] for c in COLUMNS[11:]}, on_day),
+        _branch(qualified(V_DOSSIER_DAILY, database), {c: same[c] for c in COLUMNS[:6]}, on_day),
+        _branch(qualified(V_DOSSIER_OPEN, database), {"open": "1", "overdue": "is_overdue"}),
+        _branch(qualified(V_PAYMENT_DAILY, database), {c: same[c] for c in COLUMNS[8:11]}, on_day),
+        _branch(qualified(V_PORTAL_DAILY, database), {c: same[c] for c in COLUMNS[11:]}, on_day),
     ]
     totals = ", ".join(f"sum({c}) AS {c}_total" for c in COLUMNS)
     return (

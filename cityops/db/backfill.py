@@ -21,7 +21,7 @@ from cityops.db.client import SqlClient
 from cityops.db.dossier_history import DOSSIER_HISTORY, backfill_dossier_history
 from cityops.db.open_dossiers import OPEN_HISTORY, backfill_open
 from cityops.db.sqltext import identifier, literal
-from cityops.db.tables import AGGREGATES, BACKFILLS, Aggregate
+from cityops.db.tables import AGGREGATES, BACKFILLS, Aggregate, qualified
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,8 @@ def backfill_one(client: SqlClient, database: str, aggregate: Aggregate) -> int:
             f"FROM (SELECT * FROM {source} WHERE toYYYYMM({aggregate.month_column}) = {month}"
             f"{only}) AS {aggregate.source.name}"
         )
-        client.execute(
-            f"INSERT INTO {db}.{aggregate.table} {select.replace(f'FROM {source}', one_month)}"
-        )
+        rows = select.replace(f"FROM {source}", one_month)
+        client.execute(f"INSERT INTO {qualified(aggregate.table, db)} {rows}")
         done += 1
     return done
 

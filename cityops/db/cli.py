@@ -224,7 +224,7 @@ def accounts(
             client.execute(statement)
         existing = client.execute(
             "SELECT name FROM system.tables WHERE database = %(db)s",
-            {"db": settings.clickhouse.database},
+            {"db": settings.clickhouse.api_database},
         )
         for statement in view_security_sql(settings.clickhouse, {name for (name,) in existing}):
             client.execute(statement)

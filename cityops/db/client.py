@@ -51,6 +51,8 @@ def make_client(
             user=settings.reader_user,
             password=settings.secret("reader_password"),
         )
+        if database:  # the reader may open its own database only
+            kwargs["database"] = settings.api_database
         kwargs["settings"] = dict(READ_SETTINGS)
     elif migrator:
         kwargs = settings.client_kwargs(

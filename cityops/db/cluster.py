@@ -31,6 +31,7 @@ _DDL_HEAD = re.compile(
     r"(?:\s+IF\s+(?:NOT\s+)?EXISTS)?\s+)(?P<name>" + _NAME + r")",
     re.IGNORECASE,
 )
+_RENAME = re.compile(r"^\s*RENAME\s+TABLE\s", re.IGNORECASE)
 _ON_CLUSTER = re.compile(r"\bON\s+CLUSTER\b", re.IGNORECASE)
 _MATERIALIZED = re.compile(r"^\s*CREATE\s+MATERIALIZED\s+VIEW\b", re.IGNORECASE)
 _MERGE_TREE = re.compile(r"\bENGINE\s*=\s*(?P<kind>\w*?)MergeTree\s*\((?P<args>[^()]*)\)")
@@ -66,9 +67,15 @@ def _replicated_engine(statement: str, table: str, suffix: str) -> str:
 
 def for_cluster(statement: str, cluster: str) -> str:
     """`statement` as run on `cluster`; statements other than DDL (INSERT, SELECT, TRUNCATE,
-    which a replicated table replicates by itself) pass unchanged."""
+    which a replicated table replicates by itself) pass unchanged. A RENAME (migration 021
+    moves tables between databases) runs on every replica."""
+    if _ON_CLUSTER.search(statement):
+        return statement
+    if _RENAME.match(statement):
+        # A replicated table keeps its replication path under its new name: no engine change.
+        return f"{statement.rstrip()} ON CLUSTER {identifier(cluster)}"
     match = _DDL_HEAD.match(statement)
-    if match is None or _ON_CLUSTER.search(statement):
+    if match is None:
         return statement
     name = match.group("name")
     suffix = INNER_SUFFIX if _MATERIALIZED.match(statement) else ""

@@ -57,7 +57,7 @@ def history_sql(table: str) -> str:
     )
     flags = ", ".join(f"toUInt8(sum({c}))" for c in _FIGURES)
     return (
-        f"INSERT INTO {{db}}.{table} SELECT cell, agency_code, area_code, dossier_id, {flags}, "
+        f"INSERT INTO {{q.{table}}} SELECT cell, agency_code, area_code, dossier_id, {flags}, "
         "sum(processing_seconds), toUInt8(sum(processing_count)), max(version) "
         f"FROM ({contributions}) GROUP BY cell, agency_code, area_code, dossier_id"
     )

@@ -44,7 +44,7 @@ def values(settings: ClickHouseSettings) -> dict[str, str]:
         "MIGRATOR_SHA256": password_sha256(settings.secret("migrator_password")),
         "WRITER_SHA256": password_sha256(settings.secret("password")),
         "READER_SHA256": password_sha256(settings.secret("reader_password")),
-        "READER_DATABASE": identifier(settings.database),
+        "READER_DATABASE": identifier(settings.api_database),
         "NETWORKS": _networks(LOOPBACK),
         "READER_LIMITS": "\n".join(limits),
     }

@@ -30,6 +30,7 @@ from cityops.db.tables import (
     REF_PROCEDURES,
     SCHEMA_MIGRATIONS,
     TableSpec,
+    qualified,
     views_database,
 )
 from cityops.db.templates import MigrationError, render, split_statements
@@ -157,6 +158,22 @@ def pending_versions(client: SqlClient, database: str) -> list[int]:
     return [m.version for m in discover() if m.version not in done]
 
 
+_RENAME = re.compile(r"^\s*RENAME\s+TABLE\s+(?P<source>[\w.]+)\s+TO\s+(?P<target>[\w.]+)", re.I)
+
+
+def _renamed_before(client: SqlClient, statement: str) -> bool:
+    """A `RENAME TABLE a TO b` an interrupted run of its migration already did (`a` gone, `b`
+    there): 18.16 has no RENAME ... IF EXISTS, and a migration must be re-runnable."""
+    match = _RENAME.match(statement)
+    if match is None:
+        return False
+    exists = [
+        client.execute(f"EXISTS TABLE {match.group(name)}") == [(1,)]
+        for name in ("source", "target")
+    ]
+    return exists == [False, True]
+
+
 def migrate(
     client: SqlClient,
     database: str,
@@ -179,7 +196,8 @@ def migrate(
     for migration in pending:
         log.info("applying migration %03d_%s", migration.version, migration.name)
         for statement in migration.statements(database, cluster):
-            client.execute(statement)
+            if not _renamed_before(client, statement):
+                client.execute(statement)
         client.execute(
             f"INSERT INTO {database}.{SCHEMA_MIGRATIONS} (version, name, checksum, applied_at) "
             f"SELECT {migration.version}, {literal(migration.name)}, "
@@ -210,7 +228,7 @@ def load_reference(
     counts: dict[str, int] = {}
     for spec, items in tables:
         rows = _reference_rows(spec, items)
-        table = f"{identifier(database)}.{spec.name}"
+        table = qualified(spec.name, identifier(database))
         # On a cluster 18.16 forwards a replicated TRUNCATE to the leader replica as the
         # `default` account, which least privilege keeps out of the data; a mutation goes
         # through ZooKeeper instead, and removes only the parts that exist before the INSERT.

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from cityops.db.client import SqlClient
 from cityops.db.sqltext import identifier
-from cityops.db.tables import DOSSIER_OPEN, DOSSIER_STATE
+from cityops.db.tables import DOSSIER_OPEN, DOSSIER_STATE, qualified
 
 KEEP_SECONDS = 3600
 OPEN_HISTORY = "dossier_open_history"
 
 
 def compact_open(client: SqlClient, database: str, keep_seconds: int = KEEP_SECONDS) -> None:
-    table = f"{identifier(database)}.{DOSSIER_OPEN.name}"
+    table = qualified(DOSSIER_OPEN.name, identifier(database))
     client.execute(f"OPTIMIZE TABLE {table} FINAL")
     client.execute(
         f"ALTER TABLE {table} DELETE WHERE closed = 1 AND updated_at < now() - {keep_seconds}"
@@ -30,7 +30,7 @@ def backfill_open(client: SqlClient, database: str) -> None:
     db = identifier(database)
     columns = ", ".join(DOSSIER_STATE.column_names)
     client.execute(
-        f"INSERT INTO {db}.{DOSSIER_OPEN.name} ({columns}) SELECT {columns} "
+        f"INSERT INTO {qualified(DOSSIER_OPEN.name, db)} ({columns}) SELECT {columns} "
         f"FROM {db}.{DOSSIER_STATE.name} FINAL "
         "WHERE closed = 0 AND isNotNull(received_event_at)"
     )

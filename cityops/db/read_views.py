@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cityops.db.client import SqlClient
@@ -84,12 +85,19 @@ def ensure_bookkeeping(client: SqlClient, database: str, cluster: str = "") -> N
     client.execute(for_cluster(statement, cluster) if cluster else statement)
 
 
-def recorded(client: SqlClient, database: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class ViewRecord:
+    checksum: str
+    #: Epoch seconds; each record of a view is later than the one before (see `sync`).
+    applied_at: int
+
+
+def recorded(client: SqlClient, database: str) -> dict[str, ViewRecord]:
     rows = client.execute(
-        f"SELECT name, argMax(checksum, applied_at) FROM {identifier(database)}.{SCHEMA_VIEWS} "
-        "GROUP BY name"
+        f"SELECT name, argMax(checksum, applied_at), toUInt32(max(applied_at)) "
+        f"FROM {identifier(database)}.{SCHEMA_VIEWS} GROUP BY name"
     )
-    return {str(r[0]): str(r[1]) for r in rows}
+    return {str(r[0]): ViewRecord(str(r[1]), int(r[2])) for r in rows}
 
 
 def existing(client: SqlClient, database: str) -> set[str]:
@@ -114,14 +122,17 @@ def sync(
     changed = []
     for view in known:
         checksum = view.checksum(view_database)
-        if done.get(view.name) == checksum and view.name in present:
+        before = done.get(view.name)
+        if before is not None and before.checksum == checksum and view.name in present:
             continue
         log.info("creating view %s.%s", view_database, view.name)
         for statement in view.statements(view_database, cluster):
             client.execute(statement)
+        # Later than the previous record even within the same second: the latest wins.
+        after = literal(datetime.fromtimestamp(before.applied_at + 1 if before else 0, UTC))
         client.execute(
             f"INSERT INTO {database}.{SCHEMA_VIEWS} (name, checksum, applied_at) "
-            f"SELECT {literal(view.name)}, {literal(checksum)}, now()"
+            f"SELECT {literal(view.name)}, {literal(checksum)}, greatest(now(), {after})"
         )
         changed.append(view.name)
     return changed

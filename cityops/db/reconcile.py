@@ -167,7 +167,7 @@ def batch_dossier_daily(client: SqlClient, database: str) -> Rows:
 
 def view_dossier_daily(client: SqlClient, database: str) -> Rows:
     columns = ", ".join(("day", "agency_code", "area_code", *DAILY_FIGURES))
-    return _query(client, f"SELECT {columns} FROM {{db}}.{{v_dossier_daily}}", database)
+    return _query(client, f"SELECT {columns} FROM {{q.v_dossier_daily}}", database)
 
 
 # -- v_dossier_open ----------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def batch_dossier_open(client: SqlClient, database: str) -> Rows:
 
 def view_dossier_open(client: SqlClient, database: str) -> Rows:
     columns = ", ".join(OPEN_COLUMNS)
-    return _query(client, f"SELECT {columns} FROM {{db}}.{{v_dossier_open}}", database)
+    return _query(client, f"SELECT {columns} FROM {{q.v_dossier_open}}", database)
 
 
 # -- v_payment_daily ---------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def batch_payment_daily(client: SqlClient, database: str) -> Rows:
 
 def view_payment_daily(client: SqlClient, database: str) -> Rows:
     columns = ", ".join(("day", "agency_code", "area_code", *PAYMENT_FIGURES))
-    return _query(client, f"SELECT {columns} FROM {{db}}.{{v_payment_daily}}", database)
+    return _query(client, f"SELECT {columns} FROM {{q.v_payment_daily}}", database)
 
 
 # -- v_portal_daily ----------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def batch_portal_daily(client: SqlClient, database: str) -> Rows:
 
 def view_portal_daily(client: SqlClient, database: str) -> Rows:
     columns = ", ".join(("day", "agency_code", *PORTAL_FIGURES))
-    return _query(client, f"SELECT {columns} FROM {{db}}.{{v_portal_daily}}", database)
+    return _query(client, f"SELECT {columns} FROM {{q.v_portal_daily}}", database)
 
 
 # -- comparison --------------------------------------------------------------------------------

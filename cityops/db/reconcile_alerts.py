@@ -21,7 +21,7 @@ from cityops.db.client import SqlClient
 from cityops.db.migrate import render
 from cityops.db.reconcile import BATCH_DOSSIER_STATE
 from cityops.db.sqltext import literal
-from cityops.db.tables import V_ALERTS
+from cityops.db.tables import V_ALERTS, qualified
 from cityops.timeutil import subtract_working_days
 
 DEADLINE_KINDS = (AlertKind.DOSSIER_OVERDUE, AlertKind.DOSSIER_DUE_SOON)
@@ -66,7 +66,7 @@ def expected_deadline_alerts(
 def firing_deadline_alerts(client: SqlClient, database: str) -> set[str]:
     kinds = ", ".join(literal(k.value) for k in DEADLINE_KINDS)
     rows = client.execute(
-        f"SELECT DISTINCT alert_id FROM {database}.{V_ALERTS} "
+        f"SELECT DISTINCT alert_id FROM {qualified(V_ALERTS, database)} "
         f"WHERE state = {literal(AlertState.FIRING.value)} AND kind IN ({kinds})"
     )
     return {alert_id for (alert_id,) in rows}
@@ -75,7 +75,7 @@ def firing_deadline_alerts(client: SqlClient, database: str) -> set[str]:
 def inverted_alerts(client: SqlClient, database: str) -> list[str]:
     """Alerts whose stored resolution precedes their opening (never allowed)."""
     rows = client.execute(
-        f"SELECT alert_id FROM {database}.{V_ALERTS} "
+        f"SELECT alert_id FROM {qualified(V_ALERTS, database)} "
         "WHERE isNotNull(resolved_at) AND assumeNotNull(resolved_at) < opened_at"
     )
     return sorted(alert_id for (alert_id,) in rows)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from cityops.contract import DEADLETTER, DOSSIER, PAYMENT, PORTAL
+from cityops.db.databases import Home, api_database, home_database
 from cityops.settings import LOCAL_TZ
 
 
@@ -27,10 +28,12 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A table the pipeline writes: its name and its columns in INSERT order."""
+    """A table the pipeline writes: its name, its columns in INSERT order, and its database
+    (`Home.API`: the reader's; cityops/db/databases.py)."""
 
     name: str
     columns: tuple[Column, ...]
+    home: Home = Home.RAW
 
     @cached_property
     def column_names(self) -> tuple[str, ...]:
@@ -39,7 +42,8 @@ class TableSpec:
 
     def insert_sql(self, database: str) -> str:
         """The INSERT prefix clickhouse-driver completes with row tuples."""
-        return f"INSERT INTO {database}.{self.name} ({', '.join(self.column_names)}) VALUES"
+        table = f"{home_database(self.home, database)}.{self.name}"
+        return f"INSERT INTO {table} ({', '.join(self.column_names)}) VALUES"
 
 
 def _cols(spec: str) -> tuple[Column, ...]:
@@ -179,6 +183,7 @@ version UInt64
 backlog UInt8
 """
     ),
+    Home.API,
 )
 
 DEADLETTERS = TableSpec(
@@ -209,6 +214,7 @@ end_offset Int64
 at DateTime
 """
     ),
+    Home.API,
 )
 
 #: Dossier KPIs kept by the workers (streams/dossier/kpis.py): one row per cell (minute or
@@ -231,10 +237,12 @@ version UInt64
 
 #: Open dossiers only: `dossier_state`'s rows of dossiers that are or were open, a closing
 #: row replacing the open one; closed rows are deleted by `cityops db compact` (open_dossiers.py).
-DOSSIER_OPEN = TableSpec("dossier_open", DOSSIER_STATE.columns)
+DOSSIER_OPEN = TableSpec("dossier_open", DOSSIER_STATE.columns, Home.API)
 
-DOSSIER_KPI_MINUTE = TableSpec("dossier_kpi_minute", _cols("minute DateTime\n" + _DOSSIER_KPI))
-DOSSIER_KPI_DAILY = TableSpec("dossier_kpi_daily", _cols("day Date\n" + _DOSSIER_KPI))
+DOSSIER_KPI_MINUTE = TableSpec(
+    "dossier_kpi_minute", _cols("minute DateTime\n" + _DOSSIER_KPI), Home.API
+)
+DOSSIER_KPI_DAILY = TableSpec("dossier_kpi_daily", _cols("day Date\n" + _DOSSIER_KPI), Home.API)
 
 REF_AGENCIES = TableSpec(
     "ref_agencies",
@@ -247,6 +255,7 @@ level String
 on_time_target Float64
 """
     ),
+    Home.API,
 )
 
 REF_AREAS = TableSpec(
@@ -260,6 +269,7 @@ parent_code String
 population UInt64
 """
     ),
+    Home.API,
 )
 
 REF_PROCEDURES = TableSpec(
@@ -277,6 +287,7 @@ online_level String
 weight Float64
 """
     ),
+    Home.API,
 )
 
 SCHEMA_MIGRATIONS = "schema_migrations"
@@ -301,6 +312,7 @@ rejected_rows UInt64
 at DateTime
 """
     ),
+    Home.API,
 )
 
 RAW_TABLES: dict[str, TableSpec] = {
@@ -344,6 +356,8 @@ V_DOSSIER_MINUTE = "v_dossier_minute"
 V_PAYMENT_MINUTE = "v_payment_minute"
 V_PORTAL_MINUTE = "v_portal_minute"
 V_BUSINESS_REGISTRATION = "v_business_registration"
+V_PAYMENT_PROVIDER_MINUTE = "v_payment_provider_minute"
+V_DEADLETTER_MINUTE = "v_deadletter_minute"
 
 VIEWS: tuple[str, ...] = (
     V_DOSSIER_MINUTE,
@@ -356,6 +370,8 @@ VIEWS: tuple[str, ...] = (
     V_ALERTS,
     V_PIPELINE_HEALTH,
     V_BUSINESS_REGISTRATION,
+    V_PAYMENT_PROVIDER_MINUTE,
+    V_DEADLETTER_MINUTE,
 )
 
 #: Tables ClickHouse keeps from the raw tables (migrations 006, 007): payments and portal
@@ -366,6 +382,10 @@ AGG_PORTAL_MINUTE = "agg_portal_minute"
 AGG_PORTAL_DAILY = "agg_portal_daily"
 AGG_INGEST_TOTALS = "agg_ingest_totals"
 AGG_INGEST_SECOND = "agg_ingest_second"
+#: Payments per provider and dead letters per reason (migration 022), for two dashboards
+#: that read the raw tables before the reader lost access to them.
+AGG_PAYMENT_PROVIDER_MINUTE = "agg_payment_provider_minute"
+AGG_DEADLETTER_MINUTE = "agg_deadletter_minute"
 
 
 @dataclass(frozen=True)
@@ -401,20 +421,58 @@ AGGREGATES: tuple[Aggregate, ...] = (
     Aggregate("mv_portal_daily", AGG_PORTAL_DAILY, PORTAL_EVENTS),
     *_per_source(AGG_INGEST_TOTALS, "mv_ingest_totals"),
     *_per_source(AGG_INGEST_SECOND, "mv_ingest_second", "ingested_at >= now() - 3600"),
+    Aggregate("mv_payment_provider_minute", AGG_PAYMENT_PROVIDER_MINUTE, PAYMENT_EVENTS),
+    Aggregate("mv_deadletter_minute", AGG_DEADLETTER_MINUTE, DEADLETTERS, "at"),
 )
 
 #: Field code of business registration (đăng ký doanh nghiệp), tracked against 1.5 days.
 BUSINESS_REGISTRATION_FIELD = "DKDN"
 
 
+#: Business registration dossiers (field above): the `dossier_state` columns
+#: v_business_registration reads, copied into the reader's database by a materialized view
+#: (migration 021) as the workers write the state.
+DOSSIER_BUSINESS_REGISTRATION = "dossier_business_registration"
+MV_BUSINESS_REGISTRATION = "mv_business_registration"
+
+#: Everything in the reader's database (cityops/db/databases.py): the read-API views and
+#: every table they read. The rest (raw events, dossier_state, dead letters, bookkeeping,
+#: materialized views) stays in the main database.
+API_OBJECTS: frozenset[str] = frozenset(
+    {t.name for t in TABLES if t.home is Home.API}
+    | set(VIEWS)
+    | {a.table for a in AGGREGATES}
+    | {DOSSIER_BUSINESS_REGISTRATION}
+)
+
+
+def qualified(name: str, database: str) -> str:
+    """`name` in its own database, for the deployment whose main database is `database`."""
+    return f"{home_database(Home.API if name in API_OBJECTS else Home.RAW, database)}.{name}"
+
+
 def views_database(database: str) -> str:
-    """Where the read-API views live."""
-    return database
+    """Where the read-API views live: the reader's database."""
+    return api_database(database)
 
 
-def template_names(database: str) -> dict[str, str]:
-    """Every name a migration template may use: `{db}`, `{<table>}`, `{v_...}`, `{tz}`..."""
-    names: dict[str, str] = {"db": database, "tz": LOCAL_TZ}
+class _Qualified:
+    """`{q.<name>}` in a template: the name in its own database (`qualified`)."""
+
+    def __init__(self, database: str, names: dict[str, str]) -> None:
+        self._database, self._names = database, names
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_") or name not in self._names:
+            raise KeyError(f"q.{name}")
+        return qualified(name, self._database)
+
+
+def template_names(database: str) -> dict[str, object]:
+    """Every name a template may use: `{db}` (the main database), `{api_db}` (the reader's),
+    `{<table>}`, `{v_...}` (bare names, as the migrations up to 020 use them: `{db}.{...}`),
+    `{q.<table>}` (the name in its own database: what later templates write), `{tz}`..."""
+    names: dict[str, str] = {"db": database, "api_db": api_database(database), "tz": LOCAL_TZ}
     names.update({t.name: t.name for t in TABLES})
     names.update({v: v for v in VIEWS})
     names.update({a.table: a.table for a in AGGREGATES})
@@ -422,9 +480,11 @@ def template_names(database: str) -> dict[str, str]:
     names[SCHEMA_MIGRATIONS] = SCHEMA_MIGRATIONS
     names[SCHEMA_VIEWS] = SCHEMA_VIEWS
     names[BACKFILLS] = BACKFILLS
+    names[DOSSIER_BUSINESS_REGISTRATION] = DOSSIER_BUSINESS_REGISTRATION
+    names[MV_BUSINESS_REGISTRATION] = MV_BUSINESS_REGISTRATION
     names["dossier_topic"] = DOSSIER.base
     names["payment_topic"] = PAYMENT.base
     names["portal_topic"] = PORTAL.base
     names["deadletter_topic"] = DEADLETTER.base
     names["business_registration_field"] = BUSINESS_REGISTRATION_FIELD
-    return names
+    return {**names, "q": _Qualified(database, names)}

@@ -10,7 +10,7 @@ source and a stuck sink are the workers' verdicts (their `source_silent` alerts,
 from __future__ import annotations
 
 from cityops.contract import SOURCE_TOPICS, AlertKind, AlertState
-from cityops.db.tables import DEADLETTERS, V_ALERTS, V_PIPELINE_HEALTH
+from cityops.db.tables import V_ALERTS, V_DEADLETTER_MINUTE, V_PIPELINE_HEALTH
 from dashboards import defaults as d
 from dashboards import targets
 from dashboards.sql import TZ
@@ -141,9 +141,9 @@ def deadletter_reasons() -> d.Panel:
         "Lý do bị loại",
         "Dead-letter reasons: why inputs were rejected over the time range, most frequent first.",
         f"""
-        SELECT source, stage, reason, count() AS rejected, max(at) AS last_at
-        FROM {DEADLETTERS.name}
-        WHERE $__timeFilter(at)
+        SELECT source, stage, reason, sum(rejected) AS rejected, max(last_at) AS last_at
+        FROM {V_DEADLETTER_MINUTE}
+        WHERE $__timeFilter(minute)
         GROUP BY source, stage, reason
         ORDER BY rejected DESC
         LIMIT 50
@@ -164,10 +164,10 @@ def events_flow() -> d.Panel:
         "Bản tin bị loại theo thời gian",
         "Dead letters: rejected inputs per interval, per source.",
         f"""
-        SELECT toDateTime(intDiv(toUInt32(at), $__interval_s) * $__interval_s) AS time,
-               source, count() AS rejected
-        FROM {DEADLETTERS.name}
-        WHERE $__timeFilter(at)
+        SELECT toDateTime(intDiv(toUInt32(minute), $__interval_s) * $__interval_s) AS time,
+               source, sum(rejected) AS rejected
+        FROM {V_DEADLETTER_MINUTE}
+        WHERE $__timeFilter(minute)
         GROUP BY time, source ORDER BY time
         """,
     )

@@ -1,12 +1,13 @@
 """Payment panels: how much goes cashless, how much fails, and which provider fails.
 
-Per-provider figures read the raw `payment_events` table (the daily views have no provider
-column); they count distinct payment ids, so a replayed event never counts twice.
+Per-provider figures read `v_payment_provider_minute` (the daily views have no provider
+column): states of distinct payment ids merged over the range, so a replayed event, or a
+payment whose events span minutes or failure reasons, counts once.
 """
 
 from __future__ import annotations
 
-from cityops.db.tables import PAYMENT_EVENTS, V_PAYMENT_DAILY, V_PAYMENT_MINUTE
+from cityops.db.tables import V_PAYMENT_DAILY, V_PAYMENT_MINUTE, V_PAYMENT_PROVIDER_MINUTE
 from dashboards import defaults as d
 from dashboards import targets
 from dashboards.sql import (
@@ -118,12 +119,20 @@ def by_provider(scope: Scope = EVERYWHERE) -> d.Panel:
         "rate, and the most frequent failure reason.",
         f"""
         SELECT provider,
-               uniqExactIf(payment_id, status = 'succeeded') AS succeeded,
-               uniqExactIf(payment_id, status = 'failed') AS failed,
+               uniqExactIfMerge(ok) AS succeeded,
+               uniqExactIfMerge(ko) AS failed,
                failed / nullIf(failed + succeeded, 0) AS failure_rate,
-               topKIf(1)(ifNull(failure_reason, ''), status = 'failed') AS top_reason
-        FROM {PAYMENT_EVENTS.name}
-        WHERE $__timeFilter(occurred_at) AND {scope.where()}
+               if(max(ko_n) = 0, emptyArrayString(), [argMax(failure_reason, ko_n)]) AS top_reason
+        FROM
+        (
+            SELECT provider, failure_reason,
+                   uniqExactIfMergeState(succeeded_state) AS ok,
+                   uniqExactIfMergeState(failed_state) AS ko,
+                   uniqExactIfMerge(failed_state) AS ko_n
+            FROM {V_PAYMENT_PROVIDER_MINUTE}
+            WHERE $__timeFilter(minute) AND {scope.where()}
+            GROUP BY provider, failure_reason
+        )
         GROUP BY provider
         ORDER BY failure_rate DESC
         """,

@@ -37,5 +37,6 @@ def cluster(settings: Settings) -> Iterator[Settings]:
     init_topics(replicated)  # what `cityops kafka init` does
     yield replicated
     subprocess.run([str(CLICKHOUSE_SH), "start"], check=False, capture_output=True)
-    client.execute(f"DROP DATABASE IF EXISTS {clickhouse.database} ON CLUSTER {clickhouse.cluster}")
+    for database in (clickhouse.database, clickhouse.api_database):
+        client.execute(f"DROP DATABASE IF EXISTS {database} ON CLUSTER {clickhouse.cluster}")
     client.disconnect()

@@ -73,9 +73,10 @@ def proxy(tmp_path: Path) -> Iterator[int]:
 
 def _through(cluster: Settings, port: int) -> Any:
     """A client given only the proxy's address, as the datasource is. The writer account:
-    the local reader account is confined to the configured database."""
+    the local reader account is confined to the configured database. Its default database
+    is the reader's, as the datasource's is."""
     only = cluster.clickhouse.model_copy(update={"host": f"127.0.0.1:{port}"})
-    return make_client(only, database=True)
+    return make_client(only.model_copy(update={"database": only.api_database}), database=True)
 
 
 def _answering_replica(client: Any) -> str:

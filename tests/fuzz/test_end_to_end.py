@@ -26,7 +26,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from cityops.contract import PAYMENT
-from cityops.db.tables import DEADLETTERS, V_DOSSIER_DAILY, V_PAYMENT_DAILY
+from cityops.db.tables import DEADLETTERS, V_DOSSIER_DAILY, V_PAYMENT_DAILY, qualified
 from cityops.kafka import make_producer
 from cityops.settings import LOCAL_TZ, Settings
 from connectors.adapters.pull.cursor import cursor_key
@@ -99,7 +99,7 @@ def expected_dossiers(records: list[dict[str, Any]]) -> Counter[tuple[str, str]]
 def stored(ch: Any, database: str, view: str, names: tuple[str, ...]) -> Counter:
     """(local day, figure) -> value, from a daily read-API view; zeros left out."""
     sums = ", ".join(f"sum({name})" for name in names)
-    rows = ch.execute(f"SELECT toString(day), {sums} FROM {database}.{view} GROUP BY day")
+    rows = ch.execute(f"SELECT toString(day), {sums} FROM {qualified(view, database)} GROUP BY day")
     return Counter(
         {
             (day, name): value

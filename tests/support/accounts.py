@@ -1,9 +1,10 @@
 """Let the local stack's reader read a test's own database.
 
 On ClickHouse 18.16 the reader may read the one database named in the stack's
-`users.d/cityops.xml` (the settings' database, `cityops`). Tests each have a fresh database,
-so this writes an override that names it instead, and waits for the server to reload its
-users (it checks the files every few seconds). One test database at a time, like the tests.
+`users.d/cityops.xml` (the reader's database of the settings, `cityops_api`). Tests each
+have a fresh pair of databases, so this writes an override that names the test's instead,
+and waits for the server to reload its users (it checks the files every few seconds). One
+test database at a time, like the tests.
 """
 
 from __future__ import annotations
@@ -28,20 +29,20 @@ def _reader_sees(settings: ClickHouseSettings) -> bool:
     client = make_client(settings, reader=True)
     try:
         rows = client.execute("SELECT name FROM system.databases")
-        return (settings.database,) in rows
+        return (settings.api_database,) in rows
     finally:
         client.disconnect()
 
 
 @contextmanager
 def reader_database(settings: ClickHouseSettings, timeout: float = 30) -> Iterator[None]:
-    """While open, the reader's one database is `settings.database` (which must exist)."""
+    """While open, the reader's one database is `settings.api_database` (which must exist)."""
     path = _override_file()
     path.write_text(
         "<yandex><users><"
         + settings.reader_user
         + '><allow_databases replace="replace"><database>'
-        + settings.database
+        + settings.api_database
         + "</database></allow_databases></"
         + settings.reader_user
         + "></users></yandex>\n",

@@ -18,7 +18,8 @@ REPLICAS = 2
 
 def replica_client(settings: Settings, replica: int, **fields: Any) -> Any:
     """A client of one replica only (no failover): what that replica itself holds. The
-    writer account: the local reader account is confined to the configured database."""
+    writer account: the local reader account is confined to the configured database. Its
+    default database is the reader's, like Grafana's (the wall's queries are unqualified)."""
     port = localstack.clickhouse_replica_port(replica)
     only = settings.clickhouse.model_copy(update={"host": f"127.0.0.1:{port}", **fields})
-    return make_client(only, database=True)
+    return make_client(only.model_copy(update={"database": only.api_database}), database=True)

@@ -21,7 +21,7 @@ SELECT
 FROM
 (
     SELECT *
-    FROM {db}.{dossier_state} FINAL
+    FROM {db}.{dossier_business_registration} FINAL
     WHERE field_code = '{business_registration_field}'
         AND isNotNull(first_resolved_event_at)
         AND isNotNull(received_at)

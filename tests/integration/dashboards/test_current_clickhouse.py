@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from cityops.db.databases import api_database
 from cityops.db.sqltext import values
 from dashboards.boards import build_all
 from dashboards.macros import ALL, QueryContext, expand
@@ -56,7 +57,7 @@ def chdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ChdbClient,
     client = ChdbClient(tmp_path_factory.mktemp("chdb"))
     client.execute(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
     load_sample(client, DATABASE, now)
-    client.execute(f"USE {DATABASE}")
+    client.execute(f"USE {api_database(DATABASE)}")
     yield client, now
     client.close()
 

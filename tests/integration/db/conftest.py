@@ -20,6 +20,7 @@ import pytest
 from cityops.contract import DossierEvent, PaymentEvent, PortalEvent
 from cityops.db import migrate
 from cityops.db.client import make_client
+from cityops.db.databases import api_database
 from cityops.db.sqltext import values
 from cityops.db.tables import (
     DOSSIER_KPI_DAILY,
@@ -100,24 +101,39 @@ class Backend:
     client: Any
     database: str
     settings: Settings | None = None
+    #: A schema from before migration 021: every table still in the main database.
+    one_database: bool = False
+
+
+#: The first migration of the reader's database: a schema before it has one database.
+READ_API_DATABASE_MIGRATION = 21
+
+
+def migrated_backend(request: pytest.FixtureRequest, up_to: int | None = None) -> Iterator[Backend]:
+    """A fresh database on the version `request.param` names, with the migrations up to
+    version `up_to` (all: None), as a deployment of that time had it."""
+    old = None if up_to is None else [m for m in migrate.discover() if m.version <= up_to]
+    one_database = up_to is not None and up_to < READ_API_DATABASE_MIGRATION
+    if request.param == "chdb":
+        client = ChdbClient(request.getfixturevalue("chdb_session"))
+        database = f"cityops_chdb_{uuid.uuid4().hex[:10]}"
+        migrate.migrate(client, database, old)
+        yield Backend("chdb", client, database, one_database=one_database)
+        for name in (database, api_database(database)):
+            client.execute(f"DROP DATABASE IF EXISTS {name}")
+        return
+    settings: Settings = request.getfixturevalue("settings")
+    # The schema owner: it migrates and loads the crafted rows the views are checked on.
+    client = make_client(settings.clickhouse, migrator=True)
+    migrate.migrate(client, settings.clickhouse.database, old)
+    yield Backend("clickhouse-18.16", client, settings.clickhouse.database, settings, one_database)
+    client.disconnect()
 
 
 @pytest.fixture(params=["clickhouse-18.16", "chdb"])
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     """A freshly migrated database on one of the two ClickHouse versions."""
-    if request.param == "chdb":
-        client = ChdbClient(request.getfixturevalue("chdb_session"))
-        database = f"cityops_chdb_{uuid.uuid4().hex[:10]}"
-        migrate.migrate(client, database)
-        yield Backend("chdb", client, database)
-        client.execute(f"DROP DATABASE IF EXISTS {database}")
-        return
-    settings: Settings = request.getfixturevalue("settings")
-    # The schema owner: it migrates and loads the crafted rows the views are checked on.
-    client = make_client(settings.clickhouse, migrator=True)
-    migrate.migrate(client, settings.clickhouse.database)
-    yield Backend("clickhouse-18.16", client, settings.clickhouse.database, settings)
-    client.disconnect()
+    yield from migrated_backend(request)
 
 
 @pytest.fixture
@@ -299,7 +315,12 @@ EXPECTED_STATE: list[dict[str, Any]] = [
 
 
 def insert(backend: Backend, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
-    backend.client.execute(spec.insert_sql(backend.database), rows)
+    if backend.one_database:
+        columns = ", ".join(spec.column_names)
+        sql = f"INSERT INTO {backend.database}.{spec.name} ({columns}) VALUES"
+    else:
+        sql = spec.insert_sql(backend.database)
+    backend.client.execute(sql, rows)
 
 
 def worker_kpi_rows() -> dict[TableSpec, list[tuple[Any, ...]]]:

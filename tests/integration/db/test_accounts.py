@@ -1,8 +1,10 @@
 """Each ClickHouse account can do its job and is refused the rest, as the real account on the
 local ClickHouse 18.16 (docs/operations.md, "Accounts"): the issue's probes, one by one.
 
-What 18.16 cannot restrict (the reader reading raw tables of its database and `system`, the
-writer's table functions) is enforced by grants on current ClickHouse, see
+On 18.16 the reader may open its own database only (`<database>_api`: the read-API views
+and what they read); the raw events, `dossier_state`, dead letters and the bookkeeping live
+in the main database, which it may not open. What 18.16 cannot restrict (the reader reading
+`system`, the writer's table functions) is enforced by grants on current ClickHouse, see
 tests/unit/db/test_accounts_sql.py and `cityops db accounts`.
 """
 
@@ -20,7 +22,18 @@ from pydantic import SecretStr
 
 from cityops.db.accounts import READER_LIMITS
 from cityops.db.client import make_client
-from cityops.db.tables import DEADLETTERS, DOSSIER_EVENTS, VIEWS
+from cityops.db.databases import Home
+from cityops.db.tables import (
+    API_OBJECTS,
+    BACKFILLS,
+    DEADLETTERS,
+    DOSSIER_EVENTS,
+    DOSSIER_STATE,
+    SCHEMA_MIGRATIONS,
+    SCHEMA_VIEWS,
+    TABLES,
+    VIEWS,
+)
 from cityops.settings import Settings
 from tests.support.accounts import reader_database
 
@@ -76,11 +89,37 @@ def refused(client: Client, sql: str, **kwargs: Any) -> str:
 
 
 def test_reader_reads_every_view_and_what_grafana_asks(reader: Client, migrated: Settings) -> None:
-    db = migrated.clickhouse.database
+    api = migrated.clickhouse.api_database
     for view in VIEWS:
-        reader.execute(f"SELECT * FROM {db}.{view} LIMIT 1")
+        reader.execute(f"SELECT * FROM {api}.{view} LIMIT 1")
     assert reader.execute("SELECT version()")
-    assert (db,) in reader.execute("SELECT name FROM system.databases")
+    assert (api,) in reader.execute("SELECT name FROM system.databases")
+
+
+def test_reader_reads_no_raw_table(reader: Client, migrated: Settings) -> None:
+    """Raw events, dossier_state, dead letters and the bookkeeping: each refused by name, as
+    is listing them; the main database is not even shown to the reader."""
+    db = migrated.clickhouse.database
+    raw = [t.name for t in TABLES if t.home is Home.RAW]
+    assert {DEADLETTERS.name, DOSSIER_STATE.name, DOSSIER_EVENTS.name} <= set(raw)
+    for table in [*raw, SCHEMA_MIGRATIONS, SCHEMA_VIEWS, BACKFILLS]:
+        message = refused(reader, f"SELECT count() FROM {db}.{table}")
+        assert "access denied" in message.lower(), table
+    assert (db,) not in reader.execute("SELECT name FROM system.databases")
+    assert reader.execute(f"SELECT name FROM system.tables WHERE database = '{db}'") == []
+
+
+def test_reader_database_holds_no_raw_table(migrated: Settings) -> None:
+    """What the reader may open, listed by the migrator: views and tables of the read API
+    only (a raw table moved there by mistake would be readable)."""
+    migrator = make_client(migrated.clickhouse, migrator=True)
+    try:
+        rows = migrator.execute(
+            f"SELECT name FROM system.tables WHERE database = '{migrated.clickhouse.api_database}'"
+        )
+    finally:
+        migrator.disconnect()
+    assert {name for (name,) in rows} == set(API_OBJECTS)
 
 
 def test_reader_cannot_fetch_a_url(reader: Client, internal_http: tuple[int, list[str]]) -> None:

@@ -3,7 +3,6 @@ ClickHouse versions; the backfill is safe to re-run and to overlap with new inse
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +11,6 @@ import pytest
 
 from cityops.db import migrate
 from cityops.db.backfill import backfill
-from cityops.db.client import make_client
 from cityops.db.tables import (
     V_DOSSIER_DAILY,
     V_DOSSIER_MINUTE,
@@ -21,6 +19,7 @@ from cityops.db.tables import (
     V_PIPELINE_HEALTH,
     V_PORTAL_DAILY,
     V_PORTAL_MINUTE,
+    views_database,
 )
 from streams.sink.rows import raw_row
 
@@ -28,9 +27,9 @@ from .conftest import (
     PAYMENT_EVENTS,
     PORTAL_EVENTS,
     Backend,
-    ChdbClient,
     insert,
     load_crafted,
+    migrated_backend,
 )
 
 #: The last migration before the aggregates: the schema a live deployment upgrades from.
@@ -49,19 +48,7 @@ COMPARED = (
 @pytest.fixture(params=["clickhouse-18.16", "chdb"])
 def old_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     """A database with the schema as it was before the aggregates."""
-    old = [m for m in migrate.discover() if m.version <= BEFORE_AGGREGATES]
-    if request.param == "chdb":
-        client = ChdbClient(request.getfixturevalue("chdb_session"))
-        database = f"cityops_chdb_{uuid.uuid4().hex[:10]}"
-        migrate.migrate(client, database, old)
-        yield Backend("chdb", client, database)
-        client.execute(f"DROP DATABASE IF EXISTS {database}")
-        return
-    settings = request.getfixturevalue("settings")
-    client = make_client(settings.clickhouse, migrator=True)
-    migrate.migrate(client, settings.clickhouse.database, old)
-    yield Backend("clickhouse-18.16", client, settings.clickhouse.database, settings)
-    client.disconnect()
+    yield from migrated_backend(request, BEFORE_AGGREGATES)
 
 
 #: Columns a view had before the upgrade (later migrations may add some).
@@ -71,11 +58,13 @@ BEFORE_COLUMNS = {
 }
 
 
-def figures(backend: Backend) -> dict[str, list[tuple[Any, ...]]]:
+def figures(backend: Backend, database: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The compared views' rows in `database` (the main one before migration 021 moved the
+    views into the reader's database)."""
     out = {}
     for view in COMPARED:
         columns = BEFORE_COLUMNS.get(view, "*")
-        rows = backend.client.execute(f"SELECT {columns} FROM {backend.database}.{view}")
+        rows = backend.client.execute(f"SELECT {columns} FROM {database}.{view}")
         out[view] = sorted((tuple(_rounded(v) for v in row) for row in rows), key=repr)
     return out
 
@@ -92,16 +81,17 @@ def _rounded(value: Any) -> Any:
 
 def test_upgrade_keeps_every_figure_and_backfill_is_idempotent(old_backend: Backend) -> None:
     load_crafted(old_backend, kpis=False)
-    before = figures(old_backend)
+    before = figures(old_backend, old_backend.database)
     assert all(before.values()), "the crafted data should show in every view"
 
     migrate.migrate(old_backend.client, old_backend.database)
     backfill(old_backend.client, old_backend.database)
-    assert figures(old_backend) == before
+    upgraded = views_database(old_backend.database)
+    assert figures(old_backend, upgraded) == before
 
     # A second run (aggregates redone, the dossier history kept) changes nothing.
     backfill(old_backend.client, old_backend.database, again=True)
-    assert figures(old_backend) == before
+    assert figures(old_backend, upgraded) == before
 
 
 def test_events_after_the_upgrade_count_once_with_the_backfilled_history(
@@ -118,12 +108,12 @@ def test_events_after_the_upgrade_count_once_with_the_backfilled_history(
     for offset, event in enumerate(later, start=100):
         insert(old_backend, *_row(event, offset, now))
 
-    upgraded = figures(old_backend)
+    upgraded = figures(old_backend, views_database(old_backend.database))
     reference_db = _fresh_old_schema(old_backend)
     try:
         for offset, event in enumerate([*history, *later]):
             insert(reference_db, *_row(event, offset, now))
-        expected = figures(reference_db)
+        expected = figures(reference_db, reference_db.database)
     finally:
         reference_db.client.execute(f"DROP DATABASE IF EXISTS {reference_db.database}")
     for view in (V_PAYMENT_DAILY, V_PAYMENT_MINUTE, V_PORTAL_DAILY, V_PORTAL_MINUTE):

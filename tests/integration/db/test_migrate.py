@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from cityops.cli.main import app
 from cityops.db import migrate, read_views
+from cityops.db.databases import api_database
 from cityops.db.tables import (
     REF_AGENCIES,
     REF_AREAS,
@@ -16,6 +17,7 @@ from cityops.db.tables import (
     TABLES,
     V_ALERTS,
     VIEWS,
+    qualified,
     views_database,
 )
 from cityops.reference import load_reference
@@ -41,7 +43,8 @@ def test_an_applied_migration_that_changed_is_refused(backend: Backend) -> None:
 
 def test_tables_have_exactly_the_columns_of_tables_py(backend: Backend) -> None:
     rows = backend.client.execute(
-        f"SELECT table, name, type FROM system.columns WHERE database = '{backend.database}'"
+        "SELECT table, name, type FROM system.columns "
+        f"WHERE database = '{backend.database}' OR database = '{api_database(backend.database)}'"
     )
     actual: dict[str, list[tuple[str, str]]] = {}
     for table, name, type_ in rows:
@@ -61,12 +64,12 @@ def test_reference_load_replaces_contents(backend: Backend) -> None:
     for _ in range(2):  # a reload must not append
         assert migrate.load_reference(backend.client, backend.database, reference) == expected
         for table, count in expected.items():
-            assert backend.client.execute(f"SELECT count() FROM {backend.database}.{table}") == [
-                (count,)
-            ]
+            assert backend.client.execute(
+                f"SELECT count() FROM {qualified(table, backend.database)}"
+            ) == [(count,)]
     code, target = next(iter(reference.agencies.values())).agency_code, None
     target = backend.client.execute(
-        f"SELECT on_time_target FROM {backend.database}.{REF_AGENCIES.name} "
+        f"SELECT on_time_target FROM {qualified(REF_AGENCIES.name, backend.database)} "
         f"WHERE agency_code = '{code}'"
     )
     assert target == [(reference.agencies[code].on_time_target,)]

@@ -14,7 +14,7 @@ from typing import Any
 
 from cityops.db.client import make_client
 from cityops.db.migrate import migrate
-from cityops.db.tables import DOSSIER_OPEN, V_DOSSIER_OPEN
+from cityops.db.tables import DOSSIER_OPEN, V_DOSSIER_OPEN, qualified
 from streams.sink.rows import row_from_mapping
 from tests.support.pipeline import worker_env
 
@@ -44,7 +44,7 @@ def test_compaction_deletes_old_closings_and_keeps_open_and_recent(settings: Any
             command, env=worker_env(settings), capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stderr
-        table = f"{database}.{DOSSIER_OPEN.name}"
+        table = qualified(DOSSIER_OPEN.name, database)
         deadline = time.monotonic() + 30  # mutations run in the background
         while time.monotonic() < deadline:
             left = client.execute(f"SELECT dossier_id, closed FROM {table} ORDER BY dossier_id")
@@ -52,7 +52,7 @@ def test_compaction_deletes_old_closings_and_keeps_open_and_recent(settings: Any
                 break
             time.sleep(0.5)
         assert left == [("JUST", 1), ("OPEN", 0)]
-        view = client.execute(f"SELECT dossier_id FROM {database}.{V_DOSSIER_OPEN}")
+        view = client.execute(f"SELECT dossier_id FROM {qualified(V_DOSSIER_OPEN, database)}")
         assert view == [("OPEN",)]
     finally:
         client.disconnect()
@@ -65,7 +65,7 @@ def test_the_workers_account_may_not_compact(settings: Any) -> None:
     try:
         migrate(migrator, database)
         try:
-            writer.execute(f"OPTIMIZE TABLE {database}.{DOSSIER_OPEN.name} FINAL")
+            writer.execute(f"OPTIMIZE TABLE {qualified(DOSSIER_OPEN.name, database)} FINAL")
         except Exception as error:
             first = str(error).split("\n")[0]
             assert "392" in first or "497" in first  # DDL prohibited / access denied

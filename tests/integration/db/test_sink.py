@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cityops.db.client import make_client
-from cityops.db.tables import CONSUMER_LAG, DOSSIER_EVENTS
+from cityops.db.tables import CONSUMER_LAG, DOSSIER_EVENTS, qualified
 from cityops.settings import Settings
 from streams.sink import ClickHouseSink, SinkClosed, consumer_lag_row, raw_row
 
@@ -70,9 +70,8 @@ def wait_for(condition: object, what: str) -> None:
 def count(settings: Settings, table: str) -> int:
     client = make_client(settings.clickhouse)
     try:
-        return int(
-            client.execute(f"SELECT count() FROM {settings.clickhouse.database}.{table}")[0][0]
-        )
+        where = qualified(table, settings.clickhouse.database)
+        return int(client.execute(f"SELECT count() FROM {where}")[0][0])
     finally:
         client.disconnect()
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cityops.contract import AlertEvent, DeadLetter
-from cityops.db.tables import ALERTS, CONSUMER_LAG, DEADLETTERS, SINK_HEALTH
+from cityops.db.tables import ALERTS, CONSUMER_LAG, DEADLETTERS, SINK_HEALTH, views_database
 from streams.sink import SinkMetrics
 from streams.sink.rows import alert_row, consumer_lag_row, deadletter_row, sink_health_rows
 
@@ -28,7 +28,7 @@ def _plain(value: Any) -> Any:
 
 
 def select(backend: Backend, sql: str) -> list[tuple[Any, ...]]:
-    rows = backend.client.execute(sql.format(db=backend.database))
+    rows = backend.client.execute(sql.format(db=views_database(backend.database)))
     return sorted((tuple(_plain(v) for v in row) for row in rows), key=repr)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cityops.contract import DeadLetter
+from cityops.db.databases import api_database
 from cityops.kafka import make_admin, make_producer
 from cityops.settings import Settings
 from connectors.adapters.file import import_file
@@ -220,7 +221,8 @@ def test_no_planted_value_reaches_a_topic_a_table_or_a_log(
         for topic, blobs in _topic_blobs(settings).items()
     }
     assert any("changelog" in name for name in found), sorted(found)
-    found |= {f"table {t}": leaks(blob) for t, blob in _table_blobs(ch, database).items()}
+    for where in (database, api_database(database)):  # the reader's database too
+        found |= {f"table {t}": leaks(blob) for t, blob in _table_blobs(ch, where).items()}
     found["connector logs"] = leaks("\n".join(logs.lines))
     found["worker log"] = leaks(worker.log_path.read_bytes())
     assert logs.lines and worker.log_path.stat().st_size > 0

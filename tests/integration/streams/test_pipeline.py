@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from cityops.contract import DossierEvent
 from cityops.db.reconcile import reconcile
 from cityops.db.reconcile_alerts import reconcile_alerts
-from cityops.db.tables import DEADLETTERS, V_ALERTS, V_DOSSIER_DAILY, V_DOSSIER_OPEN
+from cityops.db.tables import DEADLETTERS, V_ALERTS, V_DOSSIER_DAILY, V_DOSSIER_OPEN, qualified
 from cityops.kafka import make_producer
 from connectors.simulator import generate
 from tests.support.feeding import expected_counts, missing, publish, settled, stored_counts
@@ -41,7 +41,7 @@ def test_duplicated_shuffled_day_reconciles(pipeline_settings, start_worker, ch)
     received = {
         e.dossier_id for e in events if isinstance(e, DossierEvent) and e.status == "received"
     }
-    total = ch.execute(f"SELECT sum(received) FROM {database}.{V_DOSSIER_DAILY}")[0][0]
+    total = ch.execute(f"SELECT sum(received) FROM {qualified(V_DOSSIER_DAILY, database)}")[0][0]
     assert total == len(received)
 
 
@@ -79,7 +79,8 @@ def test_overdue_alert_fires_then_resolves(pipeline_settings, start_worker, ch) 
 
     def alert_state() -> str | None:
         rows = ch.execute(
-            f"SELECT state FROM {database}.{V_ALERTS} WHERE alert_id = 'dossier_overdue:OVERDUE-1'"
+            f"SELECT state FROM {qualified(V_ALERTS, database)} "
+            "WHERE alert_id = 'dossier_overdue:OVERDUE-1'"
         )
         return rows[0][0] if rows else None
 
@@ -89,7 +90,8 @@ def test_overdue_alert_fires_then_resolves(pipeline_settings, start_worker, ch) 
     wait_until(
         lambda: (
             ch.execute(
-                f"SELECT is_overdue FROM {database}.{V_DOSSIER_OPEN} WHERE dossier_id = 'OVERDUE-1'"
+                f"SELECT is_overdue FROM {qualified(V_DOSSIER_OPEN, database)} "
+                "WHERE dossier_id = 'OVERDUE-1'"
             )
             == [(1,)]
         ),

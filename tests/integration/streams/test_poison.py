@@ -10,7 +10,7 @@ import urllib.request
 from typing import Any
 
 from cityops.contract import PAYMENT
-from cityops.db.tables import DEADLETTERS, PAYMENT_EVENTS, SINK_HEALTH, V_PIPELINE_HEALTH
+from cityops.db.tables import DEADLETTERS, PAYMENT_EVENTS, SINK_HEALTH, V_PIPELINE_HEALTH, qualified
 from cityops.kafka import make_producer
 from cityops.settings import Settings
 from connectors.adapters.push.sender import post_signed
@@ -51,13 +51,14 @@ def payment_sink(ch: Any, settings: Settings) -> set[tuple[int, float]]:
     """What v_pipeline_health says of the payment topic's sink, once the worker sampled it."""
     db = settings.clickhouse.database
     sampled = ch.execute(
-        f"SELECT stuck FROM {db}.{SINK_HEALTH.name} FINAL WHERE sink_table = 'payment_events'"
+        f"SELECT stuck FROM {qualified(SINK_HEALTH.name, db)} FINAL "
+        "WHERE sink_table = 'payment_events'"
     )
     if not sampled:
         return set()
     return set(
         ch.execute(
-            f"SELECT sink_stuck, sink_waiting_seconds FROM {db}.{V_PIPELINE_HEALTH} "
+            f"SELECT sink_stuck, sink_waiting_seconds FROM {qualified(V_PIPELINE_HEALTH, db)} "
             "WHERE topic = 'cityops.payment.v1'"
         )
     )

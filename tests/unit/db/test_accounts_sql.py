@@ -24,7 +24,7 @@ from cityops.db.accounts import (
 )
 from cityops.db.localusers import render
 from cityops.db.sqltext import literal
-from cityops.db.tables import VIEWS
+from cityops.db.tables import VIEWS, qualified
 from cityops.secretcheck import MissingSecret
 from cityops.settings import ClickHouseSettings
 
@@ -69,16 +69,20 @@ def test_each_account_is_granted_its_job_only() -> None:
         what, user = grant.removeprefix("GRANT ").rsplit(" TO ", 1)
         by_user.setdefault(user, []).append(what)
     assert by_user["cityops_writer"] == [
-        *(f"INSERT ON cityops.{t.name}" for t in WORKER_TABLES),
+        *(f"INSERT ON {qualified(t.name, 'cityops')}" for t in WORKER_TABLES),
         "SELECT ON cityops.schema_migrations",
         *(f"SELECT ON system.{t}" for t in WRITER_SYSTEM_TABLES),
     ]
-    assert by_user["cityops_reader"] == [f"SELECT ON cityops.{v}" for v in VIEWS] + [
-        f"SELECT ON system.{t}" for t in READER_SYSTEM_TABLES
+    # The reader's database only (views and what they read), as 18.16's allow_databases.
+    assert by_user["cityops_reader"] == [
+        "SELECT ON cityops_api.*",
+        *(f"SELECT ON system.{t}" for t in READER_SYSTEM_TABLES),
     ]
-    assert "deadletters" not in " ".join(by_user["cityops_reader"])
+    assert "INSERT ON cityops.deadletters" in by_user["cityops_writer"]
+    assert "INSERT ON cityops_api.alerts" in by_user["cityops_writer"]
     assert by_user["cityops_migrator"] == [
         "ALL ON cityops.*",
+        "ALL ON cityops_api.*",
         *(f"SELECT ON system.{t}" for t in MIGRATOR_SYSTEM_TABLES),
     ]
 
@@ -105,6 +109,7 @@ def test_local_users_template_is_filled_from_the_settings() -> None:
     assert "r-secret" not in xml and password_sha256("r-secret") in xml
     # The local server serves this machine only, whatever the deployment's networks are.
     assert "<ip>127.0.0.1/32</ip>" in xml and "10.0.0.0" not in xml
+    assert "<allow_databases><database>cityops_api</database></allow_databases>" in xml
 
 
 def test_local_users_need_every_password_and_name_the_missing_one() -> None:

@@ -11,7 +11,7 @@ from cityops.db.cluster import ClusterRewriteError, for_cluster, zookeeper_path
 from cityops.db.migrate import Migration, discover
 from cityops.settings import ClickHouseSettings
 
-_DDL = re.compile(r"^\s*(CREATE|DROP|ALTER)\b", re.IGNORECASE)
+_DDL = re.compile(r"^\s*(CREATE|DROP|ALTER|RENAME)\b", re.IGNORECASE)
 _CREATED = re.compile(r"^CREATE (?:TABLE|MATERIALIZED VIEW) (?:IF NOT EXISTS )?(\S+)")
 
 
@@ -31,10 +31,16 @@ def test_every_migration_has_a_cluster_form(migration: Migration) -> None:
         if paths:
             created = _CREATED.match(before)
             assert created is not None
-            table = created.group(1).removeprefix("cityops.")
+            database, table = created.group(1).split(".")
+            assert database in ("cityops", "cityops_api")
             assert paths[0] in (
-                f"/clickhouse/tables/{{shard}}/cityops/{table}{s}" for s in ("", ".inner")
+                f"/clickhouse/tables/{{shard}}/{database}/{table}{s}" for s in ("", ".inner")
             )
+
+
+def test_a_rename_runs_on_every_replica_with_its_engine_unchanged() -> None:
+    statement = "RENAME TABLE cityops.alerts TO cityops_api.alerts"
+    assert for_cluster(statement, "c1") == f"{statement} ON CLUSTER c1"
 
 
 def test_engine_arguments_are_kept_after_the_path_and_replica() -> None:

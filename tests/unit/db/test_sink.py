@@ -55,7 +55,8 @@ def test_flush_writes_one_columnar_insert_per_table() -> None:
     sink.extend(CONSUMER_LAG, [lag(0), lag(1)])
     assert sink.flush() == 2
     query, columns = log[0]
-    assert query.startswith("INSERT INTO cityops_test.consumer_lag (worker, topic, partition")
+    # consumer_lag lives in the reader's database (v_pipeline_health reads it).
+    assert query.startswith("INSERT INTO cityops_test_api.consumer_lag (worker, topic, partition")
     assert columns[2] == [0, 1]  # the partition column
     assert sink.buffered() == 0 and sink.metrics().rows_inserted == {"consumer_lag": 2}
 
