@@ -90,9 +90,15 @@ def _reason(kafka: KafkaSettings, address: str, error: BaseException) -> KafkaAc
             f"kafka.security_protocol {protocol} does not match it"
         )
     if isinstance(error, ssl.SSLError | KafkaConnectionError | ConnectionResetError):
+        certificate = (
+            ", and take a client without a certificate (else set kafka.ssl_certfile and "
+            "kafka.ssl_keyfile)"
+            if kafka.uses_tls and kafka.ssl_certfile is None
+            else ""
+        )
         return AccessRefused(
             f"Kafka at {address} dropped the connection during the handshake: does its listener "
-            f"speak kafka.security_protocol {protocol} (and SASL, if it asks for it)?"
+            f"speak kafka.security_protocol {protocol} (and SASL, if it asks for it){certificate}?"
         )
     if isinstance(error, TimeoutError):
         return KafkaUnreachable(f"Kafka at {address} did not answer within the timeout")

@@ -62,6 +62,12 @@ class KafkaSettings(BaseModel):
     ssl_keyfile: Path | None = None
     ssl_check_hostname: bool = True
     client_id: str = "cityops"
+    #: The SASL accounts of the roles `cityops kafka acls` grants (docs/operations.md, "ACLs"):
+    #: connectors (the simulator too) may only write their topics; workers read the contract
+    #: topics and own their internal topics and consumer group. `kafka init` and `kafka acls`
+    #: run as a super user. Each process sets `sasl_username` to its role's account.
+    connector_user: str = "cityops-connector"
+    worker_user: str = "cityops-worker"
     #: Prefix for every topic name; empty in production, unique per test session.
     namespace: str = ""
     #: Partitions of the keyed source topics and of the workers' state changelogs (they must

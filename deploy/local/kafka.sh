@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Apache Kafka 4.x, KRaft, single node on 127.0.0.1:$CITYOPS_KAFKA_PORT (default 9092).
 # Usage: kafka.sh install|start|stop|status|health|logs
-# CITYOPS_KAFKA_SECURITY=sasl_ssl: the listener takes SASL (SCRAM-SHA-512 or PLAIN) over TLS
-# only; certificates (keytool) and the SCRAM users are made at its first start, secrets kept
-# under .stack/kafka/{tls,secrets}. The default, plaintext, is what the tests and demo use.
+# CITYOPS_KAFKA_SECURITY=sasl_ssl: the listener takes SASL (SCRAM-SHA-512 or PLAIN) over
+# mutual TLS only (a client certificate signed by the local CA), and authorizes every request
+# by ACLs (`cityops kafka acls`); certificates (keytool) and the SCRAM users (admin, the client
+# account and one per role) are made at its first start, secrets kept under
+# .stack/kafka/{tls,secrets}. The default, plaintext, is what the tests and demo use.
 # One broker of a cluster (kafka_cluster.sh) sets CITYOPS_KAFKA_HOME, _NODE_ID, _VOTERS,
 # _CLUSTER_ID and _INTERNAL_RF; CITYOPS_KAFKA_NO_WAIT=1 starts it without waiting for its
 # quorum (the cluster script waits once every voter is launched).
@@ -21,6 +23,8 @@ SECRETS="$HOME_DIR/secrets"
 # Each mode keeps its own storage: SCRAM users exist only in storage formatted for them.
 if [[ "$SECURITY" == sasl_ssl ]]; then DATA="$HOME_DIR/data-sasl_ssl"; else DATA="$HOME_DIR/data"; fi
 CLIENT_USER="${CITYOPS_KAFKA__SASL_USERNAME:-cityops}"
+# The role accounts `cityops kafka acls` grants (kafka.connector_user, kafka.worker_user).
+ROLE_USERS=("${CITYOPS_KAFKA__CONNECTOR_USER:-cityops-connector}" "${CITYOPS_KAFKA__WORKER_USER:-cityops-worker}")
 LOG="$HOME_DIR/kafka.log"
 PIDFILE="$HOME_DIR/kafka.pid"
 PROPS="$HOME_DIR/server.properties"
@@ -71,6 +75,24 @@ make_tls() {
   } >>"$LOG" 2>&1 || { rm -rf "$TLS"; fail "keytool could not make the certificates; see $LOG"; }
 }
 
+# The clients' certificate (mutual TLS), signed by the same CA: client.pem and client.key
+# (PEM, what Python's ssl module loads; keytool makes the key pair, openssl exports the key).
+make_client_tls() {
+  [[ -f "$TLS/client.key" ]] && return 0
+  command -v openssl >/dev/null || fail "openssl not found: needed to export the client key"
+  say "making the clients' TLS certificate in $TLS"
+  local pass; pass=$(secret keystore.password)
+  local kt=(keytool -storetype PKCS12 -storepass "$pass")
+  {
+    "${kt[@]}" -genkeypair -alias client -keyalg RSA -keysize 2048 -validity 3650 \
+      -dname "CN=cityops-client" -keystore "$TLS/client.p12"
+    "${kt[@]}" -certreq -alias client -keystore "$TLS/client.p12" \
+      | "${kt[@]}" -gencert -alias ca -keystore "$TLS/ca.p12" -validity 3650 -rfc >"$TLS/client.pem"
+    (umask 077 && openssl pkcs12 -in "$TLS/client.p12" -passin "pass:$pass" -nodes -nocerts \
+      | openssl pkey -out "$TLS/client.key")
+  } >>"$LOG" 2>&1 || { rm -f "$TLS"/client.*; fail "could not make the client certificate; see $LOG"; }
+}
+
 configure() {
   sed -e "s#@DATA@#$DATA#g" -e "s#@PORT@#$KAFKA_PORT#g" \
       -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
@@ -80,14 +102,19 @@ configure() {
   local format_args=()
   if [[ "$SECURITY" == sasl_ssl ]]; then
     make_tls
-    local admin client; admin=$(secret admin.password); client=$(client_password)
-    sed -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
-        -e "s#@TLS@#$TLS#g" -e "s#@ADMIN_PASSWORD@#$admin#g" -e "s#@CLIENT_USER@#$CLIENT_USER#g" \
-        -e "s#@CLIENT_PASSWORD@#$client#g" -e "s#@KEYSTORE_PASSWORD@#$(secret keystore.password)#g" \
-        "$HERE/sasl_ssl.properties.tmpl" >>"$PROPS"
-    chmod 600 "$PROPS"
+    make_client_tls
+    local admin client user plain
+    admin=$(secret admin.password); client=$(client_password)
     format_args=(--add-scram "SCRAM-SHA-512=[name=admin,password=$admin]"
                  --add-scram "SCRAM-SHA-512=[name=$CLIENT_USER,password=$client]")
+    plain="user_admin=\"\${dir:$SECRETS:admin.password}\" user_$CLIENT_USER=\"\${dir:$SECRETS:client.password}\""
+    for user in "${ROLE_USERS[@]}"; do
+      format_args+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(secret "$user.password")]")
+      plain+=" user_$user=\"\${dir:$SECRETS:$user.password}\""
+    done
+    sed -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+        -e "s#@TLS@#$TLS#g" -e "s#@SECRETS@#$SECRETS#g" -e "s#@PLAIN_USERS@#$plain#g" \
+        "$HERE/sasl_ssl.properties.tmpl" >>"$PROPS"
   elif [[ "$SECURITY" != plaintext ]]; then
     fail "CITYOPS_KAFKA_SECURITY must be plaintext or sasl_ssl, not $SECURITY"
   fi
@@ -105,10 +132,11 @@ configure() {
 
 # The health check connects the way clients of this mode must (the same KafkaSettings).
 kafka_health() {
-  if [[ "$SECURITY" == sasl_ssl ]]; then
+  if [[ "$SECURITY" == sasl_ssl ]]; then  # as the admin: only a super user may make a topic
     CITYOPS_KAFKA__SECURITY_PROTOCOL=SASL_SSL CITYOPS_KAFKA__SASL_MECHANISM=SCRAM-SHA-512 \
-    CITYOPS_KAFKA__SASL_USERNAME="$CLIENT_USER" CITYOPS_KAFKA__SASL_PASSWORD="$(client_password)" \
-    CITYOPS_KAFKA__SSL_CAFILE="$TLS/ca.pem" healthcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT"
+    CITYOPS_KAFKA__SASL_USERNAME=admin CITYOPS_KAFKA__SASL_PASSWORD="$(secret admin.password)" \
+    CITYOPS_KAFKA__SSL_CAFILE="$TLS/ca.pem" CITYOPS_KAFKA__SSL_CERTFILE="$TLS/client.pem" \
+    CITYOPS_KAFKA__SSL_KEYFILE="$TLS/client.key" healthcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT"
   else
     env -u CITYOPS_KAFKA__SASL_MECHANISM CITYOPS_KAFKA__SECURITY_PROTOCOL=PLAINTEXT \
       "$PY" -m cityops.stackcheck kafka --bootstrap "127.0.0.1:$KAFKA_PORT"
@@ -134,7 +162,7 @@ start() {
   fi
   say "Kafka healthy"
   if [[ "$SECURITY" == sasl_ssl ]]; then
-    say "clients: CITYOPS_KAFKA__SECURITY_PROTOCOL=SASL_SSL CITYOPS_KAFKA__SASL_MECHANISM=SCRAM-SHA-512 (or PLAIN) CITYOPS_KAFKA__SASL_USERNAME=$CLIENT_USER CITYOPS_KAFKA__SSL_CAFILE=$TLS/ca.pem, password in $SECRETS/client.password"
+    say "clients: CITYOPS_KAFKA__SECURITY_PROTOCOL=SASL_SSL CITYOPS_KAFKA__SASL_MECHANISM=SCRAM-SHA-512 (or PLAIN) CITYOPS_KAFKA__SSL_CAFILE=$TLS/ca.pem CITYOPS_KAFKA__SSL_CERTFILE=$TLS/client.pem CITYOPS_KAFKA__SSL_KEYFILE=$TLS/client.key; CITYOPS_KAFKA__SASL_USERNAME admin (kafka init, kafka acls), ${ROLE_USERS[*]} (connectors, workers: after \`cityops kafka acls\`) or $CLIENT_USER, each password in $SECRETS/<user>.password ($CLIENT_USER: client.password)"
   fi
 }
 

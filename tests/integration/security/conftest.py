@@ -1,6 +1,7 @@
-"""A Kafka broker that takes SASL over TLS only, started once per session by the stack's own
-script (`CITYOPS_KAFKA_SECURITY=sasl_ssl deploy/local/kafka.sh start`) in a private folder
-on free ports: its certificates (keytool) and SCRAM users are made at this first start."""
+"""A Kafka broker that takes SASL over mutual TLS only and authorizes by ACLs, started once
+per session by the stack's own script (`CITYOPS_KAFKA_SECURITY=sasl_ssl deploy/local/kafka.sh
+start`) in a private folder on free ports: its certificates (keytool) and SCRAM users (admin,
+`cityops`, one per role) are made at this first start."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def kafka_env(kafka: KafkaSettings) -> dict[str, str]:
         "SASL_USERNAME": kafka.sasl_username,
         "SASL_PASSWORD": password,
         "SSL_CAFILE": str(kafka.ssl_cafile) if kafka.ssl_cafile else None,
+        "SSL_CERTFILE": str(kafka.ssl_certfile) if kafka.ssl_certfile else None,
+        "SSL_KEYFILE": str(kafka.ssl_keyfile) if kafka.ssl_keyfile else None,
     }
     return {f"CITYOPS_KAFKA__{k}": v for k, v in values.items() if v is not None}
 
@@ -78,6 +81,17 @@ def secure_kafka(stack: None, tmp_path_factory: pytest.TempPathFactory) -> Itera
             sasl_username=USER,
             sasl_password=SecretStr(password),
             ssl_cafile=Path(home / "kafka" / "tls" / "ca.pem"),
+            ssl_certfile=Path(home / "kafka" / "tls" / "client.pem"),
+            ssl_keyfile=Path(home / "kafka" / "tls" / "client.key"),
         )
     finally:
         run("stop")
+
+
+def as_user(kafka: KafkaSettings, user: str) -> KafkaSettings:
+    """The same client as another account the broker's first start made (admin, a role),
+    with the password kafka.sh generated for it."""
+    assert kafka.ssl_cafile is not None
+    secrets_dir = kafka.ssl_cafile.parent.parent / "secrets"
+    password = (secrets_dir / f"{user}.password").read_text(encoding="utf-8")
+    return kafka.model_copy(update={"sasl_username": user, "sasl_password": SecretStr(password)})

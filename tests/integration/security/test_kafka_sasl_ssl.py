@@ -1,7 +1,8 @@
-"""Kafka security end to end, against a broker that takes SASL (SCRAM-SHA-512, PLAIN) over TLS
-only: a connector and a worker work through it from the same settings, clients without the
-right credentials are refused by the broker, and a worker with a wrong password stops at once
-with one line instead of retrying forever."""
+"""Kafka security end to end, against a broker that takes SASL (SCRAM-SHA-512, PLAIN) over
+mutual TLS only and authorizes by ACLs: a connector and a worker work through it, each as its
+role's account, and may do nothing else; clients without the right credentials or a client
+certificate are refused by the broker, and a worker with a wrong password stops at once with
+one line instead of retrying forever."""
 
 from __future__ import annotations
 
@@ -12,20 +13,21 @@ from pathlib import Path
 
 import pytest
 import yaml
+from kafka import KafkaProducer
+from kafka.errors import TopicAuthorizationFailedError
 from pydantic import SecretStr
 
-from cityops.contract import PAYMENT
+from cityops.contract import ALERTS, PAYMENT
 from cityops.db.client import make_client
 from cityops.db.migrate import migrate
 from cityops.db.tables import PAYMENT_EVENTS
 from cityops.kafka import read_all
 from cityops.kafka_access import AccessRefused, CredentialsRefused, check_access
-from cityops.kafka_topics import ensure_topics
 from cityops.settings import KafkaSettings, Settings
 from connectors.testing.samples import contract_event
 from tests.support.pipeline import Worker, wait_until
 
-from .conftest import kafka_env
+from .conftest import as_user, kafka_env
 
 CLI = [sys.executable, "-m", "cityops.cli.main"]
 LEAKY = "a-wrong-password-that-must-not-be-logged"
@@ -38,11 +40,20 @@ def secure_settings(settings: Settings, secure_kafka: KafkaSettings) -> Settings
     return settings.model_copy(update={"kafka": kafka})
 
 
-def test_connector_and_worker_work_through_sasl_ssl(secure_settings: Settings, tmp_path: Path):
+def test_connector_and_worker_work_through_sasl_ssl_each_as_its_role(
+    secure_settings: Settings, tmp_path: Path
+) -> None:
+    """`kafka init` and `kafka acls` as the admin, a connector and a worker each as its role's
+    account: the events reach ClickHouse through the broker's ACLs."""
     migrator = make_client(secure_settings.clickhouse, migrator=True)
     migrate(migrator, secure_settings.clickhouse.database)
     migrator.disconnect()
-    ensure_topics(secure_settings.kafka)
+    admin = kafka_env(as_user(secure_settings.kafka, "admin"))
+    for command in (["kafka", "init"], ["kafka", "acls"]):
+        done = subprocess.run(
+            [*CLI, *command], env={**os.environ, **admin}, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
 
     path = tmp_path / "payments.jsonl"
     path.write_bytes(
@@ -50,9 +61,10 @@ def test_connector_and_worker_work_through_sasl_ssl(secure_settings: Settings, t
     )
     config = tmp_path / "cityops.yaml"
     config.write_text(yaml.safe_dump({"connectors": {"payment": {"source": "bank-a"}}}))
+    connector = as_user(secure_settings.kafka, secure_settings.kafka.connector_user)
     env = {
         **os.environ,
-        **kafka_env(secure_settings.kafka),
+        **kafka_env(connector),
         "CITYOPS_STATE_DIR": str(secure_settings.state_dir),
     }
     imported = subprocess.run(
@@ -64,9 +76,10 @@ def test_connector_and_worker_work_through_sasl_ssl(secure_settings: Settings, t
     )
     assert imported.returncode == 0, imported.stderr
     topic = PAYMENT.name(secure_settings.kafka.namespace)
-    assert len(list(read_all(secure_settings.kafka, topic))) == 5
+    assert len(list(read_all(as_user(secure_settings.kafka, "admin"), topic))) == 5
 
-    worker = Worker(secure_settings, tmp_path / "worker.log", kafka_env(secure_settings.kafka))
+    worker_kafka = as_user(secure_settings.kafka, secure_settings.kafka.worker_user)
+    worker = Worker(secure_settings, tmp_path / "worker.log", kafka_env(worker_kafka))
     worker.start()
     reader = make_client(secure_settings.clickhouse)
     try:
@@ -75,6 +88,33 @@ def test_connector_and_worker_work_through_sasl_ssl(secure_settings: Settings, t
     finally:
         reader.disconnect()
         assert worker.stop() == 0, worker.log_tail()
+    assert "Authorization" not in worker.log_path.read_text()
+
+    # The connector's account writes its topics and nothing else, and reads none.
+    producer = KafkaProducer(**connector.client_kwargs(), max_block_ms=10_000)
+    try:
+        producer.send(topic, b"{}").get(timeout=10)
+        for other in (ALERTS.name(connector.namespace), worker_topic(secure_settings)):
+            with pytest.raises(TopicAuthorizationFailedError):
+                producer.send(other, b"{}").get(timeout=10)
+    finally:
+        producer.close()
+    with pytest.raises(TopicAuthorizationFailedError):
+        list(read_all(connector, topic))
+    # Nor may a worker publish source events.
+    worker_producer = KafkaProducer(**worker_kafka.client_kwargs(), max_block_ms=10_000)
+    try:
+        with pytest.raises(TopicAuthorizationFailedError):
+            worker_producer.send(topic, b"{}").get(timeout=10)
+    finally:
+        worker_producer.close()
+
+
+def worker_topic(settings: Settings) -> str:
+    """One of the worker's own topics (its dossier state changelog)."""
+    from streams.topics import build, internal_plans
+
+    return next(p.name for p in internal_plans(build(settings)) if "changelog" in p.name)
 
 
 def test_clients_without_the_right_credentials_are_refused(secure_kafka: KafkaSettings) -> None:
@@ -102,6 +142,10 @@ def test_clients_without_the_right_credentials_are_refused(secure_kafka: KafkaSe
     untrusting = secure_kafka.model_copy(update={"ssl_cafile": None})
     with pytest.raises(AccessRefused, match="not trusted"):
         check_access(untrusting)
+    # Mutual TLS: the right password without a client certificate is refused before SASL.
+    no_certificate = secure_kafka.model_copy(update={"ssl_certfile": None, "ssl_keyfile": None})
+    with pytest.raises(AccessRefused, match="without a certificate"):
+        check_access(no_certificate)
 
 
 def test_worker_with_a_wrong_password_stops_at_once_with_one_line(
