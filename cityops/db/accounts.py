@@ -80,8 +80,9 @@ def _hosts(networks: list[str]) -> str:
 
 def _profiles() -> list[str]:
     caps = {**READER_LIMITS, "max_execution_time": READER_MAX_EXECUTION_TIME_CAP}
+    # MIN 1: each of these limits is off at 0, which a MAX alone lets the reader set.
     limits = ", ".join(
-        f"{name} = {value} MAX {caps[name]}" for name, value in READER_LIMITS.items()
+        f"{name} = {value} MIN 1 MAX {caps[name]}" for name, value in READER_LIMITS.items()
     )
     return [
         # Views created by the migrator read with its rights: the reader needs the view only.
