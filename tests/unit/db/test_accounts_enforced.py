@@ -31,7 +31,15 @@ from cityops.db.accounts import (
     access_sql,
     view_security_sql,
 )
-from cityops.db.tables import AGGREGATES, DEADLETTERS, DOSSIER_EVENTS, REF_AGENCIES, VIEWS
+from cityops.db.tables import (
+    AGGREGATES,
+    DEADLETTERS,
+    DOSSIER_EVENTS,
+    REF_AGENCIES,
+    SCHEMA_MIGRATIONS,
+    VIEWS,
+    qualified,
+)
 from cityops.settings import ClickHouseSettings
 from tests.conftest import REPO_ROOT
 
@@ -129,7 +137,8 @@ def schema(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     # (it runs the migrations), here the administrator's `default`, which is another account
     # in the next processes.
     queries += [
-        f"ALTER TABLE {DB}.{a.view} MODIFY SQL SECURITY DEFINER DEFINER = {SETTINGS.migrator_user}"
+        f"ALTER TABLE {qualified(a.view, DB)} MODIFY SQL SECURITY DEFINER "
+        f"DEFINER = {SETTINGS.migrator_user}"
         for a in AGGREGATES
     ]
     queries.append(
@@ -141,7 +150,7 @@ def schema(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     column, type_ = answers[-1][1].strip().split("\t")
     return (
         folder,
-        f"INSERT INTO {DB}.{DEADLETTERS.name} ({column}) SELECT defaultValueOfTypeName('{type_}')",
+        f"INSERT INTO {DEAD} ({column}) SELECT defaultValueOfTypeName('{type_}')",
     )
 
 
@@ -156,11 +165,14 @@ def _probe(folder: Path, account: str, probes: list[Probe]) -> None:
 
 
 URL = "SELECT * FROM url('http://127.0.0.1:9/', CSV, 'x String')"
-COPY_REFERENCE = f"INSERT INTO {DB}.{REF_AGENCIES.name} SELECT * FROM {DB}.{REF_AGENCIES.name}"
+REFERENCE = qualified(REF_AGENCIES.name, DB)
+COPY_REFERENCE = f"INSERT INTO {REFERENCE} SELECT * FROM {REFERENCE}"
 TOO_MUCH_MEMORY = f"SELECT 1 SETTINGS max_memory_usage = {READER_LIMITS['max_memory_usage'] + 1}"
 ABOVE = "shouldn't be greater"
 LIMITS = list(READER_LIMITS)
-REMOTE = f"SELECT * FROM remote('127.0.0.1:9000', {DB}.{DEADLETTERS.name}, 'default', '')"
+DEAD = qualified(DEADLETTERS.name, DB)
+RAW = qualified(DOSSIER_EVENTS.name, DB)
+REMOTE = f"SELECT * FROM remote('127.0.0.1:9000', {DEAD}, 'default', '')"
 DENIED = "Not enough privileges"
 
 
@@ -168,11 +180,11 @@ def test_the_reader_reads_the_views_and_nothing_else(schema: tuple[Path, str]) -
     folder, _ = schema
     cap = READER_MAX_EXECUTION_TIME_CAP
     probes: list[Probe] = [
-        *((f"SELECT count() FROM {DB}.{view}", "ok", "") for view in VIEWS),
+        *((f"SELECT count() FROM {qualified(view, DB)}", "ok", "") for view in VIEWS),
         ("SELECT count() FROM system.tables", "ok", ""),
         (f"SELECT 1 SETTINGS max_execution_time = {cap - 1}", "ok", ""),  # Grafana's plugin
-        (f"SELECT count() FROM {DB}.{DEADLETTERS.name}", "refused", DENIED),
-        (f"SELECT count() FROM {DB}.{DOSSIER_EVENTS.name}", "refused", DENIED),
+        (f"SELECT count() FROM {DEAD}", "refused", DENIED),
+        (f"SELECT count() FROM {RAW}", "refused", DENIED),
         (URL, "refused", "READ ON URL"),
         (REMOTE, "refused", "READ ON REMOTE"),
         ("SELECT * FROM file('/etc/passwd', LineAsString)", "refused", "READ ON FILE"),
@@ -191,12 +203,12 @@ def test_the_writer_inserts_into_worker_tables_only(schema: tuple[Path, str]) ->
     folder, insert = schema
     probes: list[Probe] = [
         (insert, "ok", ""),
-        (f"SELECT count() FROM {DB}.schema_migrations", "ok", ""),
-        (f"SELECT count() FROM {DB}.{DEADLETTERS.name}", "refused", DENIED),
+        (f"SELECT count() FROM {qualified(SCHEMA_MIGRATIONS, DB)}", "ok", ""),
+        (f"SELECT count() FROM {DEAD}", "refused", DENIED),
         (COPY_REFERENCE, "refused", DENIED),
         (f"CREATE TABLE {DB}.planted (x UInt8) ENGINE = Memory", "refused", ""),
-        (f"TRUNCATE TABLE {DB}.{DEADLETTERS.name}", "refused", ""),
-        (f"DROP TABLE {DB}.{DOSSIER_EVENTS.name}", "refused", ""),
+        (f"TRUNCATE TABLE {DEAD}", "refused", ""),
+        (f"DROP TABLE {RAW}", "refused", ""),
         (URL, "refused", "READ ON URL"),
         (REMOTE, "refused", "READ ON REMOTE"),
         ("SELECT 1 SETTINGS allow_ddl = 1", "refused", "allow_ddl"),
@@ -209,7 +221,7 @@ def test_the_migrator_owns_its_database_and_nothing_more(schema: tuple[Path, str
     probes: list[Probe] = [
         (f"CREATE TABLE {DB}.scratch (x UInt8) ENGINE = MergeTree ORDER BY x", "ok", ""),
         (f"DROP TABLE {DB}.scratch", "ok", ""),
-        (f"SELECT count() FROM {DB}.{DEADLETTERS.name}", "ok", ""),
+        (f"SELECT count() FROM {DEAD}", "ok", ""),
         ("CREATE DATABASE elsewhere", "refused", DENIED),
         (URL, "refused", "READ ON URL"),
     ]
