@@ -2,11 +2,12 @@
 
 `deploy/local/clickhouse.sh` runs `python -m cityops.db.localusers TEMPLATE` and installs
 what it prints as `users.d/cityops.xml`: user names, SHA-256 of the passwords (generated into
-`.stack/secrets.env` by `cityops stack secrets`), the reader's database and limits all come
-from `Settings` (env, `CITYOPS_CONFIG`, the secrets file), the same values the clients connect
-with, so changing a password is one setting, picked up by the running server. The networks are
-loopback whatever `clickhouse.account_networks` says: the local server serves this machine only
-(`account_networks` is for `cityops db accounts` on a real deployment).
+`.stack/secrets.env` here at the first start, like `cityops stack secrets`), the reader's
+database and limits all come from `Settings` (env, `CITYOPS_CONFIG`, the secrets file), the
+same values the clients connect with, so changing a password is one setting, picked up by the
+running server. The networks are loopback whatever `clickhouse.account_networks` says: the
+local server serves this machine only (`account_networks` is for `cityops db accounts` on a
+real deployment).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 from cityops.db.accounts import READER_LIMITS, password_sha256
 from cityops.db.client import READ_SETTINGS
 from cityops.db.sqltext import identifier
-from cityops.settings import ClickHouseSettings, Settings
+from cityops.secretcheck import write_local_secrets
+from cityops.settings import ClickHouseSettings, Settings, local_secrets_file
 
 _PLACEHOLDER = re.compile(r"@[A-Z_]+@")
 #: Where the local stack's accounts may connect from.
@@ -60,9 +62,14 @@ def render(template: str, settings: ClickHouseSettings) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Print the rendered template; first generate the local secrets if they are missing
+    (what `cityops stack secrets` does), so a stack's first start has passwords to give."""
     if len(argv) != 1:
         print("usage: python -m cityops.db.localusers TEMPLATE.xml", file=sys.stderr)
         return 2
+    written = write_local_secrets(local_secrets_file())
+    if written:
+        print(f"generated {', '.join(written)} in {local_secrets_file()}", file=sys.stderr)
     print(render(Path(argv[0]).read_text(encoding="utf-8"), Settings().clickhouse), end="")
     return 0
 

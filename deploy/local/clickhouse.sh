@@ -51,11 +51,10 @@ configure() {
 }
 
 # render_accounts CONF: the accounts take their names and passwords from the settings the
-# clients use (the passwords generated into $STACK_DIR/secrets.env at the first start, like
-# the hash key); loopback only. A running server reloads them within seconds.
+# clients use (the renderer generates the passwords into $STACK_DIR/secrets.env at the first
+# start, like the hash key); loopback only. A running server reloads them within seconds.
 render_accounts() {
   mkdir -p "$1/users.d"
-  "$PY" -m cityops.cli.main stack secrets || fail "could not write the local secrets in $STACK_DIR"
   "$PY" -m cityops.db.localusers "$HERE/users.d/cityops.xml" >"$1/users.d/cityops.xml.new" \
     || fail "could not render the ClickHouse accounts from the settings (see above)"
   mv "$1/users.d/cityops.xml.new" "$1/users.d/cityops.xml"
