@@ -5,7 +5,8 @@ Prints, for one worker on this machine:
   next to the ceiling (bench/ceiling.py: aiokafka -> clickhouse-driver raw inserts only) on
   the same events, and the ratio;
 - freshness: event-to-view latency p50/p95/p99 at a steady rate (default 1,000 events/s);
-- memory: the worker's resident memory holding N open dossiers (default 1,000,000).
+- table state (bench/state.py): memory holding N open dossiers (default 1,000,000) and the
+  restart per store, the failover of two workers with and without a standby.
 Nothing here is asserted by tests; the README records a run.
 """
 
@@ -25,11 +26,12 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.ceiling import drain
-from bench.harness import count, private_settings, rss_mib, start_worker, stop, wait_for
+from bench.harness import count, private_settings, start_worker, stop, wait_for
+from bench.state import state_rows
 from cityops.contract import DOSSIER, PORTAL, Envelope
 from cityops.db.client import make_client
 from cityops.db.migrate import load_reference, migrate
-from cityops.db.tables import DOSSIER_STATE, PORTAL_EVENTS, RAW_TABLES
+from cityops.db.tables import PORTAL_EVENTS, RAW_TABLES
 from cityops.kafka import make_producer
 from cityops.reference import load_reference as read_reference
 from cityops.settings import Settings
@@ -279,91 +281,6 @@ def steady_freshness(settings: Settings, client, database: str) -> dict[str, flo
     }
 
 
-def dossier_template() -> tuple[bytes, bytes]:
-    """A received dossier's JSON, split where its event id goes (ids are spliced in)."""
-    from cityops.contract import DossierEvent
-
-    now = datetime.now(UTC)
-    template = DossierEvent.build(
-        event_id="E",
-        occurred_at=now,
-        source="bench",
-        dossier_id="D",
-        status="received",
-        procedure_code="1.001193",
-        field_code="HT",
-        agency_code="UBND-356",
-        area_code="356",
-        channel="online",
-        online_level="full",
-        applicant_type="citizen",
-        applicant_ref="0" * 40,
-        received_at=now,
-        due_at=now + timedelta(days=30),
-    ).to_json_bytes()
-    head, tail = template.split(b'"event_id":"E"', 1)
-    return head, tail
-
-
-def open_dossiers_feed(settings: Settings, first: int, last: int) -> None:
-    """Publish one received dossier for each number in [first, last)."""
-    head, tail = dossier_template()
-    producer = make_producer(settings.kafka)
-    topic = DOSSIER.name(settings.kafka.namespace)
-    for n in range(first, last):
-        dossier = f"M{n:08d}".encode()
-        value = (head + b'"event_id":"e' + dossier + b'"' + tail).replace(
-            b'"dossier_id":"D"', b'"dossier_id":"' + dossier + b'"'
-        )
-        producer.send(topic, key=dossier, value=value)
-    producer.flush()
-    producer.close()
-
-
-def memory(open_dossiers: int, store: str, restart_with: int = 1000) -> dict[str, float]:
-    """RSS of one worker holding `open_dossiers` in `store`; then the worker is SIGKILLed,
-    `restart_with` new dossiers arrive and a new worker on the same state folder starts: the
-    time until they are stored is the restart's cost (a memory store re-reads every changelog,
-    RocksDB only what its local copy lacks)."""
-    console.print(f"memory: {open_dossiers:,} open dossiers, store {store}")
-    env = {"CITYOPS_STREAMS__STORE": store}
-    with private_settings("mem") as settings:
-        open_dossiers_feed(settings, 0, open_dossiers)
-        client = make_client(settings.clickhouse)
-        database = settings.clickhouse.database
-
-        def stored(n: int) -> bool:
-            return count(client, database, DOSSIER_STATE.name, "dossier_id") >= n
-
-        worker = start_worker(settings, LOGS / "memory-worker.log", **env)
-        try:
-            baseline = 0.0
-            wait_for(lambda: worker.poll() is None and rss_mib(worker.pid) > 0, timeout=30)
-            time.sleep(5)
-            baseline = rss_mib(worker.pid)
-            started = time.monotonic()
-            wait_for(lambda: stored(open_dossiers), timeout=3600, every=2)
-            elapsed = time.monotonic() - started
-            time.sleep(5)  # a commit interval and a flush: what the next worker starts from
-            held = rss_mib(worker.pid)
-        finally:
-            worker.kill()
-            worker.wait(30)
-        open_dossiers_feed(settings, open_dossiers, open_dossiers + restart_with)
-        restarted = start_worker(settings, LOGS / "restart-worker.log", **env)
-        try:
-            caught_up = wait_for(lambda: stored(open_dossiers + restart_with), 3600, every=0.5)
-        finally:
-            stop(restarted)
-            client.disconnect()
-    return {
-        "baseline_mib": baseline,
-        "rss_mib": held,
-        "rate": open_dossiers / elapsed,
-        "restart_s": caught_up,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=200_000)
@@ -371,7 +288,21 @@ def main() -> None:
     parser.add_argument("--open-dossiers", type=int, default=1_000_000)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument(
-        "--state-only", action="store_true", help="only memory and restart, per table store"
+        "--state-only", action="store_true", help="only the table-state figures (bench/state.py)"
+    )
+    parser.add_argument(
+        "--stores",
+        default="memory://,rocksdb://",
+        help="table stores measured, the first the baseline (comma-separated)",
+    )
+    parser.add_argument(
+        "--no-restart", action="store_true", help="memory only, no SIGKILL and restart"
+    )
+    parser.add_argument(
+        "--failover-dossiers",
+        type=int,
+        default=100_000,
+        help="open dossiers of the two-worker failover, with and without a standby (0 skips)",
     )
     args = parser.parse_args()
 
@@ -382,27 +313,9 @@ def main() -> None:
     if not args.state_only:
         throughput_rows(table, args.events, args.rounds)
     if not args.skip_memory:
-        state_rows(table, args.open_dossiers)
+        stores = args.stores.split(",")
+        state_rows(table, args.open_dossiers, stores, not args.no_restart, args.failover_dossiers)
     console.print(table)
-
-
-def state_rows(table: Table, open_dossiers: int) -> None:
-    """Both table stores on the same dossiers, the memory store as the baseline."""
-    base = memory(open_dossiers, "memory://")
-    rocks = memory(open_dossiers, "rocksdb://")
-    for name, mem in (("memory://", base), ("rocksdb://", rocks)):
-        table.add_row(
-            f"worker RSS, {open_dossiers:,} open dossiers, {name}",
-            f"{mem['rss_mib']:,.0f} MiB",
-            f"{mem['rss_mib'] / base['rss_mib']:.2f}x memory store; idle worker "
-            f"{mem['baseline_mib']:,.0f} MiB (goal < 1,024 MiB)",
-        )
-        table.add_row(f"open-dossier load rate, {name}", f"{mem['rate']:,.0f} ev/s", "")
-        table.add_row(
-            f"SIGKILL -> restarted worker caught up, {name}",
-            f"{mem['restart_s']:.1f} s",
-            f"{mem['restart_s'] / base['restart_s']:.2f}x memory store",
-        )
 
 
 def throughput_rows(table: Table, events: int, rounds: int) -> None:

@@ -270,11 +270,17 @@ class StreamsSettings(BaseModel):
     #: catching up on a backlog: its alerts are recorded with `backlog` set and do not page;
     #: those still firing once it caught up are published again without it.
     backlog_lag_seconds: float = 120.0
-    #: Where the workers' tables live: "memory://" or "rocksdb://" (RocksDB through rocksdict,
-    #: one database per table partition under `state_dir`/faust: a restarted worker reads only
-    #: the changelog written since). memory:// stays the default until the multi-worker fault
-    #: tier (tests/faults/test_multi_worker.py) has passed with RocksDB (docs/operations.md).
-    store: Literal["rocksdb://", "memory://"] = "memory://"
+    #: Where the workers' tables live: "rocksdb://" (RocksDB through rocksdict, one database
+    #: per table partition under `state_dir`/faust, outside the Python heap: a restarted
+    #: worker reads only the changelog written since its copy's stored offset) or "memory://"
+    #: (the unit tests; every start re-reads every changelog). Give each worker its own
+    #: `state_dir` (docs/operations.md, "Scaling out and failover").
+    store: Literal["rocksdb://", "memory://"] = "rocksdb://"
+    #: RocksDB memory per table partition database (a worker opens one per partition it owns
+    #: or keeps a standby copy of): the write buffer (memtable) and the block cache of reads.
+    #: RocksDB's own defaults, 64 MiB x 3 and 2 GiB, let 1 M open dossiers fill gigabytes.
+    store_write_buffer_mib: int = Field(8, ge=1)
+    store_block_cache_mib: int = Field(8, ge=1)
     #: Workers that keep a warm copy of each table partition besides its owner, so a lost
     #: worker's partitions move to one that is already caught up. 0 by default, 1 in production
     #: (docs/operations.md, "Scaling out and failover").

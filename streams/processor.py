@@ -16,7 +16,7 @@ import faust
 from faust.types import Message
 
 from streams.context import Context, register_batch_processor
-from streams.state_table import PartitionedTable, owned_partitions
+from streams.state_table import PartitionedTable, owned_partitions, store_options
 
 log = logging.getLogger("cityops.streams")
 
@@ -37,6 +37,11 @@ class Processor(ABC):
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def table(self, name: str, partitions: int, help: str) -> PartitionedTable:
+        """A table of this processor, stored as the settings say."""
+        options = store_options(self.ctx.settings.streams)
+        return PartitionedTable(self.ctx.app, name, partitions, help, options)
 
     @property
     @abstractmethod

@@ -28,17 +28,47 @@ from typing import Any
 import faust
 from faust.stores.rocksdb import Store as RocksDBStore
 
+from cityops.settings import StreamsSettings
+
 #: Field names of a stored entry (JSON in the changelog).
 _PARTITION = "partition"
 _VALUE = "value"
 
 
+MIB = 1024 * 1024
+
+
+def store_options(streams: StreamsSettings) -> dict[str, Any]:
+    """The RocksDB options of every table (Faust's public `Table(options=...)`; the memory
+    store ignores them): bounded memtables and block cache per partition database."""
+    return {
+        "write_buffer_size": streams.store_write_buffer_mib * MIB,
+        "block_cache_size": streams.store_block_cache_mib * MIB,
+        # Two memtables: one filling while the other is written to disk.
+        "max_write_buffer_number": 2,
+    }
+
+
 class PartitionedTable:
     """A changelogged key -> JSON value map whose every write names its partition."""
 
-    def __init__(self, app: faust.App, name: str, partitions: int, help: str) -> None:
+    def __init__(
+        self,
+        app: faust.App,
+        name: str,
+        partitions: int,
+        help: str,
+        options: dict[str, Any] | None = None,
+    ) -> None:
         # key_type=bytes makes Faust serialize keys raw; values are JSON.
-        self.table = app.Table(name, default=None, partitions=partitions, key_type=bytes, help=help)
+        self.table = app.Table(
+            name,
+            default=None,
+            partitions=partitions,
+            key_type=bytes,
+            help=help,
+            options=options,
+        )
 
     @property
     def name(self) -> str:

@@ -44,7 +44,7 @@ PRUNE_MAX_KEYS = 10_000
 REPUBLISH_SECONDS = 300.0
 
 
-@dataclass(order=True, frozen=True)
+@dataclass(order=True, frozen=True, slots=True)
 class Deadline:
     """A heap entry: when `dossier_id`'s alerts can next change without a new event."""
 
@@ -59,8 +59,7 @@ class DossierProcessor(Processor):
         super().__init__(ctx)
         self.cfg = ctx.settings.streams
         self.timer_seconds = self.cfg.deadline_check_seconds
-        self.states = PartitionedTable(
-            ctx.app,
+        self.states = self.table(
             TABLE_NAME,
             DOSSIER.partition_count(ctx.settings.kafka.partitions),
             "Lifecycle state of every dossier held.",

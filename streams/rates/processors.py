@@ -140,11 +140,11 @@ class RatesProcessor(Processor):
         self.cfg = ctx.settings.streams
         self.rules = rules_for(ctx)
         # One partition, like the signals topic they are derived from (see state_table.py).
-        self.windows = PartitionedTable(
-            ctx.app, "rate-windows", 1, "Rolling minute buckets per alert rule and subject."
+        self.windows = self.table(
+            "rate-windows", 1, "Rolling minute buckets per alert rule and subject."
         )
-        self.sources = PartitionedTable(
-            ctx.app, "source-seen", 1, "Last event time per source, for source_silent."
+        self.sources = self.table(
+            "source-seen", 1, "Last event time per source, for source_silent."
         )
 
     @property

@@ -1,7 +1,12 @@
 """Several workers sharing the partitions while events arrive (`make test-faults`): joins,
 SIGKILLs, returns and graceful stops. At the end every read-API figure equals the batch
 recomputation and the firing deadline alerts are exactly the ones the raw events call for,
-first with every worker alive, then with only one left (issue 7, issue 10)."""
+first with every worker alive, then with only one left (issue 7, issue 10).
+
+The workers run as in production (issue 12): tables on RocksDB (the default store) with
+production's standby replicas, and a SIGKILLed worker comes back on the state folder it left,
+so it finds RocksDB tables that went stale while the others owned its partitions: figures
+stay exact only if it replays each changelog from the offset its copy stored."""
 
 from __future__ import annotations
 
@@ -12,11 +17,16 @@ from datetime import date
 import pytest
 
 from cityops.contract import DOSSIER
+from cityops.settings import PRODUCTION_DURABILITY
 from connectors.simulator import generate
 from tests.support.feeding import publish
 from tests.support.multiworker import Feed, RebalanceWatch, assert_exact, shown
 
 DAY = date(2026, 3, 5)
+#: Production's warm copies of each table partition (one worker's loss is a failover).
+STANDBY = {
+    "CITYOPS_STREAMS__STANDBY_REPLICAS": str(PRODUCTION_DURABILITY["streams"]["standby_replicas"])
+}
 
 
 def _at(start: float, second: float) -> None:
@@ -37,14 +47,14 @@ def test_two_workers_join_crash_and_return(pipeline_settings, start_worker, ch, 
     feed = Feed(pipeline_settings, events, seconds=120)
     start = time.monotonic()
     feed.start()
-    a = start_worker()
+    a = start_worker(state="a", **STANDBY)
     _at(start, 30)
-    b = start_worker()
+    b = start_worker(state="b", **STANDBY)
     _at(start, 60)
     a.kill()
     watch = RebalanceWatch(ch, database, partitions)
     watch.wait(until=start + 80)
-    a = start_worker()
+    a = start_worker(state="a", **STANDBY)  # on the tables it left 20 s ago
     seconds = watch.wait()
     print(f"\n[run {run}] SIGKILL -> every dossier partition processed again: {seconds:.1f} s")
     feed.finish()
@@ -65,11 +75,11 @@ def test_three_workers_join_stop_and_crash(pipeline_settings, start_worker, ch) 
     feed = Feed(pipeline_settings, events, seconds=110)
     start = time.monotonic()
     feed.start()
-    first = start_worker()
+    first = start_worker(state="first", **STANDBY)
     _at(start, 10)
-    second = start_worker()
+    second = start_worker(state="second", **STANDBY)
     _at(start, 20)
-    third = start_worker()
+    third = start_worker(state="third", **STANDBY)
     _at(start, 35)
     assert second.stop(signal.SIGTERM) == 0, second.log_tail()  # a graceful stop mid-stream
     stopped = RebalanceWatch(ch, database, partitions).wait(until=start + 60)
@@ -80,7 +90,7 @@ def test_three_workers_join_stop_and_crash(pipeline_settings, start_worker, ch) 
         "\n[three workers] every dossier partition processed again after a graceful stop: "
         f"{shown(stopped)}, after a SIGKILL: {shown(killed)}"
     )
-    third = start_worker()
+    third = start_worker(state="third", **STANDBY)  # on the tables it left
     feed.finish()
     assert_exact(ch, database, events, [first, third])
 

@@ -7,7 +7,7 @@ import time
 from datetime import date
 
 from connectors.simulator import generate
-from tests.support.feeding import publish, stored_counts
+from tests.support.feeding import missing, publish, settled, stored_counts
 from tests.support.multiworker import assert_exact
 from tests.support.pipeline import wait_until
 from tests.support.tcpproxy import TcpProxy
@@ -27,6 +27,36 @@ def test_sigkill_three_times_mid_stream(pipeline_settings, start_worker, ch) -> 
         worker.kill()
     publish(pipeline_settings, events[3 * chunk :] + events[:chunk])  # the rest and a replay
     assert_exact(ch, database, events, [start_worker()])
+
+
+def test_returning_worker_replays_what_it_missed(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]
+    """A worker SIGKILLed, another changing the same dossiers meanwhile, then the first back
+    on its own state folder: its RocksDB tables are stale. Its dossier state rows must
+    include the events only the other one saw (the changelog replayed from the offset its
+    copy stored), else `settled` waits for state versions that never come."""
+    events = generate(day=DAY, hours=24, scale=0.2, seed=23)
+    database = pipeline_settings.clickhouse.database
+    # Round robin: a dossier's events land in every third, so each owner changes it.
+    thirds = [events[n::3] for n in range(3)]
+
+    def wait_settled(published: list) -> None:  # type: ignore[type-arg]
+        wait_until(
+            lambda: settled(ch, database, published),
+            timeout=180,
+            every=1,
+            describe=lambda: missing(ch, database, published),
+        )
+
+    publish(pipeline_settings, thirds[0])
+    first = start_worker(state="a")
+    wait_settled(thirds[0])
+    first.kill()
+    publish(pipeline_settings, thirds[1])
+    other = start_worker(state="b")
+    wait_settled(thirds[0] + thirds[1])
+    assert other.stop() == 0, other.log_tail()
+    publish(pipeline_settings, thirds[2])
+    assert_exact(ch, database, events, [start_worker(state="a")])
 
 
 def test_clickhouse_down_for_30_seconds(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]

@@ -75,6 +75,9 @@ class Worker:
     log_path: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    #: Its state folder under `settings.state_dir` (a host's disk): a worker started again
+    #: with the same name finds the RocksDB tables its predecessor left. Default: its own.
+    state: str = ""
     #: Where its /health and /metrics answer.
     web_port: int = field(default_factory=free_port)
 
@@ -85,7 +88,7 @@ class Worker:
             # Each its own state folder: two workers' RocksDB stores cannot share one.
             env=worker_env(
                 self.settings,
-                CITYOPS_STATE_DIR=str(self.settings.state_dir / self.log_path.stem),
+                CITYOPS_STATE_DIR=str(self.settings.state_dir / (self.state or self.log_path.stem)),
                 **self.extra_env,
             ),
             stdout=log,
@@ -125,8 +128,12 @@ def pipeline_settings(settings: Settings) -> Settings:
 def start_worker(pipeline_settings: Settings, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     started: list[Worker] = []
 
-    def start(**extra_env: str) -> Worker:
-        worker = Worker(pipeline_settings, tmp_path / f"worker-{len(started)}.log", extra_env)
+    def start(*, state: str = "", **extra_env: str) -> Worker:
+        """A worker process; `state` names its state folder, to start one again on the
+        folder a previous one left (as a restarted host would)."""
+        worker = Worker(
+            pipeline_settings, tmp_path / f"worker-{len(started)}.log", extra_env, state=state
+        )
         started.append(worker.start())
         return worker
 
