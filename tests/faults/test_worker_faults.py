@@ -36,6 +36,7 @@ def test_returning_worker_replays_what_it_missed(pipeline_settings, start_worker
     copy stored), else `settled` waits for state versions that never come."""
     events = generate(day=DAY, hours=24, scale=0.2, seed=23)
     database = pipeline_settings.clickhouse.database
+    rocksdb = {"CITYOPS_STREAMS__STORE": "rocksdb://"}
     # Round robin: a dossier's events land in every third, so each owner changes it.
     thirds = [events[n::3] for n in range(3)]
 
@@ -48,15 +49,15 @@ def test_returning_worker_replays_what_it_missed(pipeline_settings, start_worker
         )
 
     publish(pipeline_settings, thirds[0])
-    first = start_worker(state="a")
+    first = start_worker(state="a", **rocksdb)
     wait_settled(thirds[0])
     first.kill()
     publish(pipeline_settings, thirds[1])
-    other = start_worker(state="b")
+    other = start_worker(state="b", **rocksdb)
     wait_settled(thirds[0] + thirds[1])
     assert other.stop() == 0, other.log_tail()
     publish(pipeline_settings, thirds[2])
-    assert_exact(ch, database, events, [start_worker(state="a")])
+    assert_exact(ch, database, events, [start_worker(state="a", **rocksdb)])
 
 
 def test_clickhouse_down_for_30_seconds(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]

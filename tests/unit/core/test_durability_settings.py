@@ -13,7 +13,7 @@ def test_local_defaults_fit_one_broker(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
     assert (settings.kafka.replication_factor, settings.kafka.min_insync_replicas) == (1, 1)
     assert settings.streams.standby_replicas == 0
-    assert settings.streams.store == "rocksdb://"  # unit tests choose memory:// themselves
+    assert settings.streams.store == "memory://"  # until the fault tier passes with RocksDB
 
 
 def test_production_defaults_survive_one_broker(monkeypatch: pytest.MonkeyPatch) -> None:
