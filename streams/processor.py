@@ -66,9 +66,6 @@ class Processor(ABC):
                 log.info(
                     "%s: forgot %d keys of partitions now owned elsewhere", table.name, dropped
                 )
-            if table.refused:
-                log.info("%s: refused %d writes while not owning", table.name, table.refused)
-                table.refused = 0
 
 
 def register_processor(ctx: Context, processor: Processor) -> None:
@@ -83,13 +80,5 @@ def register_processor(ctx: Context, processor: Processor) -> None:
 
     # Once per rebalance: every table of a processor is recovered in the same pass.
     processor.tables[0].table.on_recover(recovered)
-
-    @ctx.app.on_partitions_revoked.connect
-    async def revoked(*_args: object, **_kwargs: object) -> None:
-        # Until `recovered` runs for the new assignment, no partition is this worker's.
-        for table in processor.tables:
-            table.disown()
-
-    _ = revoked
     if processor.timer_seconds is not None:
         ctx.app.timer(processor.timer_seconds, name=f"{name}.timer")(processor.on_timer)

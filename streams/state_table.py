@@ -18,16 +18,6 @@ the changelog and `Table.data` (the local store) for the value.
 The in-memory store forgets, after a recovery, only the keys it recovered itself; keys this
 worker wrote for partitions it has since lost would stay and be acted on by timers.
 `keep_partitions` drops them locally (no tombstone: the new owner's copy is the truth).
-
-A worker writes only the partitions it owns: from the revocation of its partitions until
-the recovery of the new ones, and afterwards for any partition it does not own, a write is
-refused (its record is not acknowledged for this worker: the owner processes it again). A
-batch still in flight when its partitions were revoked, or a timer, would otherwise write a
-partition another worker owns, and Faust would store the offset of that late changelog
-record as the one this worker's RocksDB copy of the partition has reached (its standby copy,
-or the copy it finds after a restart): the owner's records before it would never be read
-into the copy, and the worker would later act on stale state (found by make test-faults,
-2026-11-30, workers returning on their own state folders).
 """
 
 from __future__ import annotations
@@ -79,11 +69,6 @@ class PartitionedTable:
             help=help,
             options=options,
         )
-        #: The partitions this worker owns since the last recovery; None before the first
-        #: one (a table used without a running consumer, as in unit tests, owns all).
-        self.owned: set[int] | None = None
-        #: Writes refused because their partition was not owned (see the module's doc).
-        self.refused = 0
 
     @property
     def name(self) -> str:
@@ -97,22 +82,8 @@ class PartitionedTable:
         entry = self.table.data.get(key.encode())
         return int(entry[_PARTITION]) if _is_entry(entry) else None
 
-    def owns(self, partition: int) -> bool:
-        return self.owned is None or partition in self.owned
-
-    def owns_key(self, key: str) -> bool:
-        partition = self.partition_of(key)
-        return partition is not None and self.owns(partition)
-
-    def disown(self) -> None:
-        """Partitions revoked: refuse every write until the next recovery."""
-        self.owned = set()
-
     def put(self, key: str, value: Any, partition: int) -> None:
-        """Set `key` here and in the changelog, on `partition`, if this worker owns it."""
-        if not self.owns(partition):
-            self.refused += 1
-            return
+        """Set `key` here and in the changelog, on `partition`."""
         raw = key.encode()
         entry = {_PARTITION: partition, _VALUE: value}
         _store_put(self.table.data, raw, entry, partition)
@@ -130,9 +101,6 @@ class PartitionedTable:
         partition = self.partition_of(key)
         if partition is None:
             return
-        if not self.owns(partition):
-            self.refused += 1
-            return
         raw = key.encode()
         del self.table.data[raw]
         self.table.send_changelog(partition, raw, None, value_serializer="raw")
@@ -143,8 +111,7 @@ class PartitionedTable:
                 yield key.decode(), entry[_VALUE]
 
     def keep_partitions(self, partitions: set[int]) -> int:
-        """Own `partitions` from now on; drop, locally only, every key of another one."""
-        self.owned = set(partitions)
+        """Drop, locally only, every key of a partition this worker no longer owns."""
         lost = [
             key
             for key, entry in list(self.table.data.items())

@@ -141,8 +141,8 @@ class DossierProcessor(Processor):
         while self.heap and self.heap[0].at_ms <= now_ms:
             dossier_id = heapq.heappop(self.heap).dossier_id
             raw = self.states.get(dossier_id)
-            if not raw or not self.states.owns_key(dossier_id):
-                continue  # forgotten, or its partition is being handed over
+            if not raw:
+                continue
             state = DossierState.from_dict(raw)
             changes = evaluate(state, now, self.cfg.due_soon_working_days)
             self.schedule(state)
