@@ -344,12 +344,15 @@ class AlertingSettings(BaseModel):
     webhook_token_path: str = ""
 
 
-#: Production's defaults where the local stack's are 1 or 0: three copies of every topic, writes
-#: acknowledged by two (`acks=all`), a standby copy of every table partition. A cluster of
-#: three brokers and two workers then loses one of each without losing a record or stopping.
+#: Production's defaults where the local stack's are 1: three copies of every topic, writes
+#: acknowledged by two (`acks=all`). A cluster of three brokers then loses one without losing
+#: a record or stopping. No standby table copies by default, not even in production: with one
+#: standby the multi-worker fault tier once left 250 dossier states an event behind (memory
+#: store, 2026-11-30), and a figure a duty officer cannot trust costs more than a slower
+#: failover (a lost worker's successor re-reads the changelog instead). `standby_replicas: 1`
+#: stays a setting for whoever measures it on their own workload.
 PRODUCTION_DURABILITY: dict[str, dict[str, int]] = {
     "kafka": {"replication_factor": 3, "min_insync_replicas": 2},
-    "streams": {"standby_replicas": 1},
 }
 
 

@@ -1,5 +1,5 @@
-"""A broker SIGKILLed under load (`make test-faults`): on a 3-broker cluster with the production
-durability (replication factor 3, min ISR 2, a standby per table partition), a connector's
+"""A broker SIGKILLed under load (`make test-faults`): on a 3-broker cluster with production's
+durability (replication factor 3, min ISR 2) and a standby per table partition, a connector's
 publisher and two workers carry on through the loss and the broker's return without a restart;
 nothing is lost or counted twice, and the time without progress is printed."""
 

@@ -4,10 +4,10 @@ recomputation and the firing deadline alerts are exactly the ones the raw events
 first with every worker alive, then with only one left (issue 7, issue 10).
 
 A SIGKILLed worker comes back on the state folder it left. The RocksDB variant (issue 12)
-runs as production would, with one standby replica: the returning worker finds tables that
-went stale while the others owned its partitions, and figures stay exact only if it replays
-each changelog from the offset its copy stored. It does not pass yet (below), so the
-default table store stays memory://."""
+runs with one standby replica (opt-in: not a default while it fails): the returning worker
+finds tables that went stale while the others owned its partitions, and figures stay exact
+only if it replays each changelog from the offset its copy stored. It does not pass yet
+(below), so the default table store stays memory:// and the default standby count 0."""
 
 from __future__ import annotations
 
@@ -18,16 +18,13 @@ from datetime import date
 import pytest
 
 from cityops.contract import DOSSIER
-from cityops.settings import PRODUCTION_DURABILITY
 from connectors.simulator import generate
 from tests.support.feeding import publish
 from tests.support.multiworker import Feed, RebalanceWatch, assert_exact, shown
 
 DAY = date(2026, 3, 5)
-#: Production's warm copies of each table partition (one worker's loss is a failover).
-STANDBY = {
-    "CITYOPS_STREAMS__STANDBY_REPLICAS": str(PRODUCTION_DURABILITY["streams"]["standby_replicas"])
-}
+#: One warm copy of each table partition (opt-in: not a default while this variant fails).
+STANDBY = {"CITYOPS_STREAMS__STANDBY_REPLICAS": "1"}
 #: Issue 7's scenario: three runs on the default store, one on RocksDB with a standby.
 RUNS = [
     ({}, 1),

@@ -20,13 +20,14 @@ def test_production_defaults_survive_one_broker(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("CITYOPS_ENV", "production")
     settings = Settings()
     assert (settings.kafka.replication_factor, settings.kafka.min_insync_replicas) == (3, 2)
-    assert settings.streams.standby_replicas == 1
+    # No standby until the fault tier passes with one (cityops/settings.py, PRODUCTION_DURABILITY).
+    assert settings.streams.standby_replicas == 0
 
 
 def test_production_keeps_what_its_configuration_sets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CITYOPS_ENV", "production")
-    monkeypatch.setenv("CITYOPS_STREAMS__STANDBY_REPLICAS", "0")
+    monkeypatch.setenv("CITYOPS_STREAMS__STANDBY_REPLICAS", "1")
     settings = Settings(kafka=KafkaSettings(replication_factor=1))
     # min ISR follows a smaller factor down: above it no write could succeed.
     assert (settings.kafka.replication_factor, settings.kafka.min_insync_replicas) == (1, 1)
-    assert settings.streams.standby_replicas == 0
+    assert settings.streams.standby_replicas == 1
