@@ -5,8 +5,9 @@ seconds, not the minutes a trip through Kafka and the workers would take (the wo
 own speed is `make bench`'s job). Events are spread evenly over the volume's years and end
 now, so "today" panels find data; names come from the reference folder, multiplied into
 provinces for the country volume. The figures are not realistic, their cardinalities are:
-one state row per dossier, one `received` event per dossier, two events per payment, and
-portal sessions of ten events.
+one state row per dossier, one `received` event per dossier, two events per payment,
+portal sessions of ten events, and an overdue alert (firing, then resolved) per dossier
+resolved after its due date or open past it.
 """
 
 from __future__ import annotations
@@ -179,20 +180,39 @@ def _portal_events(db: str, names: Names, n: int, start: int, span: int) -> str:
           FROM numbers({n}))"""
 
 
+def _alerts(db: str, names: Names, n: int, start: int, span: int, now: int) -> str:
+    """An overdue alert per dossier past its due date, as the workers raise them: a firing
+    row at the due date and, once the dossier closed, a resolved row (versions: epoch ms)."""
+    return f"""
+    INSERT INTO {db}.alerts
+    SELECT concat('A', toString(i), ':', state), concat('alert.', state), changed, 'streams', 1,
+           concat('dossier_overdue:D', toString(i)), 'dossier_overdue', 'critical', state,
+           concat('D', toString(i)), toNullable({names.pick("agencies", "i")}), 'quá hạn',
+           'overdue', due, if(state = 'resolved', toNullable(resolved), NULL),
+           toUInt64(changed) * 1000
+    FROM
+    (
+        SELECT i, due, resolved, closed, arrayJoin(if(closed = 1, ['firing', 'resolved'],
+               ['firing'])) AS state, if(state = 'resolved', resolved, due) AS changed
+        FROM
+        (
+            SELECT number AS i, toDateTime({start} + intDiv(i * {span}, {n})) AS received,
+                   received + 432000 AS due,
+                   received + (2 + (i * 7919) % 200) * 3600 AS resolved,
+                   toUInt8(toUInt32(resolved) <= {now} AND i % 500 != 0
+                           AND NOT (toUInt32(received) > {now - 20 * DAY_S} AND i % 3 = 0))
+                       AS closed
+            FROM numbers({n})
+        )
+        WHERE toUInt32(due) <= {now} AND (closed = 0 OR resolved > due)
+    )"""
+
+
 def _operations(db: str, names: Names, n: int, start: int, span: int, now: int) -> list[str]:
-    """Alerts (one per 500 dossiers), dead letters (one per 1,000) and lag samples."""
-    alerts, letters = max(n // 500, 1), max(n // 1000, 1)
+    """Alerts (`_alerts`), dead letters (one per 1,000 dossiers) and lag samples."""
+    letters = max(n // 1000, 1)
     return [
-        f"""
-        INSERT INTO {db}.alerts
-        SELECT concat('A', toString(i), ':', state), concat('alert.', state), opened,
-               'streams', 1, concat('dossier_overdue:D', toString(i)), 'dossier_overdue',
-               'critical', state, concat('D', toString(i)),
-               toNullable({names.pick("agencies", "i")}), 'quá hạn', 'overdue', opened,
-               if(state = 'resolved', opened + 3600, NULL), toUInt64(i)
-        FROM (SELECT number AS i, toDateTime({start} + intDiv(i * {span}, {alerts})) AS opened,
-                     if(i % 10 = 0, 'firing', 'resolved') AS state
-              FROM numbers({alerts}))""",
+        _alerts(db, names, n, start, span, now),
         f"""
         INSERT INTO {db}.deadletters
         SELECT 'egov-dossier', 'unknown status', 'connector',
