@@ -17,8 +17,14 @@ import logging
 import re
 import time
 
+from cityops.db.alert_tables import ALERTS_HISTORY, backfill_alerts
 from cityops.db.client import SqlClient
-from cityops.db.dossier_history import DOSSIER_HISTORY, backfill_dossier_history
+from cityops.db.dossier_history import (
+    BUSINESS_HISTORY,
+    DOSSIER_HISTORY,
+    backfill_business_history,
+    backfill_dossier_history,
+)
 from cityops.db.open_dossiers import OPEN_HISTORY, backfill_open
 from cityops.db.sqltext import identifier, literal
 from cityops.db.tables import AGGREGATES, BACKFILLS, Aggregate, qualified
@@ -92,7 +98,12 @@ def backfill(client: SqlClient, database: str, *, again: bool = False) -> dict[s
     db = identifier(database)
     done_before = _recorded(client, db)
     seconds: dict[str, float] = {}
-    history = {DOSSIER_HISTORY: backfill_dossier_history, OPEN_HISTORY: backfill_open}
+    history = {
+        DOSSIER_HISTORY: backfill_dossier_history,
+        OPEN_HISTORY: backfill_open,
+        BUSINESS_HISTORY: backfill_business_history,
+        ALERTS_HISTORY: backfill_alerts,
+    }
     for name, fill in history.items():
         if name not in done_before or again:
             began = time.monotonic()

@@ -16,6 +16,7 @@ from cityops.cli.common import ConfigOption, setup
 from cityops.db import migrate as migrations
 from cityops.db import read_views
 from cityops.db.accounts import access_sql, view_security_sql
+from cityops.db.alert_tables import compact_alerts
 from cityops.db.backfill import BackfillError, backfill
 from cityops.db.client import make_client
 from cityops.db.open_dossiers import compact_open
@@ -138,11 +139,12 @@ def compact(
         typer.Option(help="Repeat every this many seconds until stopped (0: once, then exit)."),
     ] = 0,
 ) -> None:
-    """Drop closed dossiers from `dossier_open`, so `v_dossier_open` reads open ones only.
+    """Drop closed dossiers from `dossier_open` and resolved alerts from `alerts_live`, so
+    `v_dossier_open` and a query for firing alerts in `v_alerts` read what is open only.
 
     Maintenance, run as the migrator: `OPTIMIZE` and `ALTER ... DELETE` are DDL, which the
     workers' account may not run (least privilege). Schedule it (`--every 600`: the demo and
-    compose do); skipped runs only make `v_dossier_open` read more closed rows, never wrong.
+    compose do); skipped runs only make those views read more closed rows, never wrong.
     """
     settings = setup(config)
     database = settings.clickhouse.database
@@ -153,9 +155,10 @@ def compact(
             client = make_client(settings.clickhouse, migrator=True, send_receive_timeout=600)
             try:
                 compact_open(client, database)
+                compact_alerts(client, database)
             finally:
                 client.disconnect()
-            typer.echo(f"dossier_open of {database} compacted")
+            typer.echo(f"dossier_open and alerts_live of {database} compacted")
         except Exception as error:
             if not every:
                 raise

@@ -1,4 +1,5 @@
-"""The dossier figures already in `dossier_state`, backfilled into the KPI tables.
+"""The dossier figures already in `dossier_state`, backfilled into the KPI tables (and the
+business registrations into theirs).
 
 Workers write each dossier's row per KPI cell when its state changes
 (streams/dossier/kpis.py). A deployment upgraded to those tables has years of dossiers no
@@ -13,7 +14,12 @@ from __future__ import annotations
 from cityops.db.client import SqlClient
 from cityops.db.migrate import render
 from cityops.db.sqltext import identifier
-from cityops.db.tables import DOSSIER_KPI_DAILY, DOSSIER_KPI_MINUTE
+from cityops.db.tables import (
+    BUSINESS_REGISTRATION_DAILY,
+    BUSINESS_REGISTRATION_FIELD,
+    DOSSIER_KPI_DAILY,
+    DOSSIER_KPI_MINUTE,
+)
 
 #: Each dossier's figures per cell (`{cell}`: the minute or local day of the time column).
 _CONTRIBUTIONS = """
@@ -67,3 +73,25 @@ def backfill_dossier_history(client: SqlClient, database: str) -> None:
     """Write every dossier's KPI rows from `dossier_state` into both grains' tables."""
     for table in _CELLS:
         client.execute(render(history_sql(table), identifier(database)))
+
+
+#: Business registrations listed from `dossier_state` (the rule of 005's query-time view).
+BUSINESS_HISTORY = "business_registration_history"
+_BUSINESS = """
+INSERT INTO {{db}}.{table}
+SELECT toDate(toTimeZone(assumeNotNull(first_resolved_event_at), '{{tz}}')) AS day,
+       agency_code, area_code, dossier_id, 1 AS present, procedure_code, status, received_at,
+       resolved_at, due_at, version
+FROM {{db}}.{{dossier_state}} FINAL
+WHERE field_code = '{field}'
+    AND isNotNull(first_resolved_event_at)
+    AND isNotNull(received_at)
+"""
+
+
+def backfill_business_history(client: SqlClient, database: str) -> None:
+    """Write every listed business registration's row from `dossier_state`; re-runnable."""
+    sql = _BUSINESS.format(
+        table=BUSINESS_REGISTRATION_DAILY.name, field=BUSINESS_REGISTRATION_FIELD
+    )
+    client.execute(render(sql, identifier(database)))

@@ -197,6 +197,45 @@ def view_dossier_open(client: SqlClient, database: str) -> Rows:
     return _query(client, f"SELECT {columns} FROM {{q.v_dossier_open}}", database)
 
 
+# -- v_business_registration -------------------------------------------------------------------
+
+BUSINESS_COLUMNS = [
+    "dossier_id",
+    "day",
+    "agency_code",
+    "area_code",
+    "procedure_code",
+    "status",
+    "received_at",
+    "resolved_at",
+    "due_at",
+    "processing_hours",
+    "within_due",
+]
+
+
+def batch_business_registration(client: SqlClient, database: str) -> Rows:
+    """The listed business registrations by the rule of the view's first, query-time form:
+    resolved dossiers of the field, on the local day of their first resolution."""
+    sql = f"""
+    SELECT dossier_id,
+           toDate(toTimeZone(assumeNotNull(first_resolved_event_at), '{{tz}}')) AS day,
+           agency_code, area_code, procedure_code, status, received_at, resolved_at, due_at,
+           (toInt64(assumeNotNull(resolved_at)) - toInt64(assumeNotNull(received_at))) / 3600
+               AS processing_hours,
+           toUInt8(ifNull(resolved_at <= due_at, 0)) AS within_due
+    FROM ({BATCH_DOSSIER_STATE})
+    WHERE field_code = '{{business_registration_field}}'
+        AND isNotNull(first_resolved_event_at) AND isNotNull(received_at)
+    """
+    return _query(client, sql, database)
+
+
+def view_business_registration(client: SqlClient, database: str) -> Rows:
+    columns = ", ".join(BUSINESS_COLUMNS)
+    return _query(client, f"SELECT {columns} FROM {{db}}.{{v_business_registration}}", database)
+
+
 # -- v_payment_daily ---------------------------------------------------------------------------
 
 PAYMENT_FIGURES = [
@@ -287,6 +326,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("dossier_state", batch_dossier_state, view_dossier_state, 1),
     Figure("v_dossier_daily", batch_dossier_daily, view_dossier_daily, 3),
     Figure("v_dossier_open", batch_dossier_open, view_dossier_open, 1),
+    Figure("v_business_registration", batch_business_registration, view_business_registration, 1),
     Figure("v_payment_daily", batch_payment_daily, view_payment_daily, 3),
     Figure("v_portal_daily", batch_portal_daily, view_portal_daily, 2),
 )

@@ -186,6 +186,16 @@ backlog UInt8
     Home.API,
 )
 
+#: Alerts firing or changed within the last hour (`cityops db compact` keeps it small) and
+#: every resolved alert: filled from `alerts` by materialized views (migration 033, `AS`
+#: alerts: the same columns), read by `v_alerts` instead of all of `alerts FINAL`
+#: (cityops/db/alert_tables.py). Like the aggregates, no worker writes them.
+ALERTS_LIVE = TableSpec("alerts_live", ALERTS.columns)
+ALERTS_RESOLVED = TableSpec("alerts_resolved", ALERTS.columns)
+#: The materialized views that fill them from every block inserted into `alerts`.
+MV_ALERTS_LIVE = "mv_alerts_live"
+MV_ALERTS_RESOLVED = "mv_alerts_resolved"
+
 DEADLETTERS = TableSpec(
     "deadletters",
     _cols(
@@ -243,6 +253,28 @@ DOSSIER_KPI_MINUTE = TableSpec(
     "dossier_kpi_minute", _cols("minute DateTime\n" + _DOSSIER_KPI), Home.API
 )
 DOSSIER_KPI_DAILY = TableSpec("dossier_kpi_daily", _cols("day Date\n" + _DOSSIER_KPI), Home.API)
+
+#: Business-registration dossiers per local day of their first resolution, agency and area
+#: (what `v_business_registration` lists), kept by the dossier workers like the KPI cells:
+#: `present` 0 in the cells a dossier has left.
+BUSINESS_REGISTRATION_DAILY = TableSpec(
+    "business_registration_daily",
+    _cols(
+        """
+day Date
+agency_code String
+area_code String
+dossier_id String
+present UInt8
+procedure_code String
+status String
+received_at Nullable(DateTime)
+resolved_at Nullable(DateTime)
+due_at Nullable(DateTime)
+version UInt64
+"""
+    ),
+)
 
 REF_AGENCIES = TableSpec(
     "ref_agencies",
@@ -337,6 +369,7 @@ TABLES: tuple[TableSpec, ...] = (
     DOSSIER_KPI_MINUTE,
     DOSSIER_KPI_DAILY,
     DOSSIER_OPEN,
+    BUSINESS_REGISTRATION_DAILY,
 )
 BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}
 
@@ -479,6 +512,8 @@ def template_names(database: str) -> dict[str, object]:
     names.update({a.view: a.view for a in AGGREGATES})
     names[SCHEMA_MIGRATIONS] = SCHEMA_MIGRATIONS
     names[SCHEMA_VIEWS] = SCHEMA_VIEWS
+    for name in (ALERTS_LIVE.name, ALERTS_RESOLVED.name, MV_ALERTS_LIVE, MV_ALERTS_RESOLVED):
+        names[name] = name
     names[BACKFILLS] = BACKFILLS
     names[DOSSIER_BUSINESS_REGISTRATION] = DOSSIER_BUSINESS_REGISTRATION
     names[MV_BUSINESS_REGISTRATION] = MV_BUSINESS_REGISTRATION

@@ -85,11 +85,16 @@ def _seconds(ms: int | None) -> int | None:
     return None if ms is None else ms // 1000
 
 
+def day_cell(at_ms: int, state: DossierState) -> Cell:
+    """The local day cell of a moment (epoch ms), under the state's agency and area."""
+    day = datetime.fromtimestamp(at_ms // 1000, UTC).astimezone(_TZ).date().toordinal()
+    return Cell("day", day, state.agency_code, state.area_code)
+
+
 def _cells(at_ms: int, state: DossierState) -> Iterator[Cell]:
     seconds = at_ms // 1000
-    day = datetime.fromtimestamp(seconds, UTC).astimezone(_TZ).date().toordinal()
     yield Cell("minute", seconds - seconds % 60, state.agency_code, state.area_code)
-    yield Cell("day", day, state.agency_code, state.area_code)
+    yield day_cell(at_ms, state)
 
 
 def contribution(state: DossierState) -> dict[Cell, Counts]:

@@ -15,15 +15,23 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import faust
 from faust.types import Message
 
 from cityops.contract import DOSSIER, AlertEvent, DossierEvent
 from cityops.contract.enums import AlertKind, AlertState
-from cityops.db.tables import DOSSIER_KPI_DAILY, DOSSIER_KPI_MINUTE, DOSSIER_OPEN, DOSSIER_STATE
+from cityops.db.tables import (
+    BUSINESS_REGISTRATION_DAILY,
+    DOSSIER_KPI_DAILY,
+    DOSSIER_KPI_MINUTE,
+    DOSSIER_OPEN,
+    DOSSIER_STATE,
+)
 from streams.alerts.build import build_alert
 from streams.context import Context
+from streams.dossier.business import business_cell, business_rows
 from streams.dossier.deadlines import SEVERITY, AlertChange, evaluate, next_check_ms
 from streams.dossier.kpis import Cell, KpiRow, contribution, kpi_rows
 from streams.dossier.rows import state_row
@@ -87,6 +95,7 @@ class DossierProcessor(Processor):
         partitions: dict[str, int] = {}
         before: dict[str, list[Cell]] = {}
         was_open: dict[str, bool] = {}
+        was_listed: dict[str, bool] = {}
         signals = SignalBatch()
         for record, model in await ingest(self.ctx, DOSSIER, batch, signals):
             assert isinstance(model, DossierEvent)
@@ -94,6 +103,7 @@ class DossierProcessor(Processor):
             if model.dossier_id not in before:
                 before[model.dossier_id] = list(contribution(state))
                 was_open[model.dossier_id] = state.is_open
+                was_listed[model.dossier_id] = business_cell(state) is not None
             partitions[model.dossier_id] = record.partition
             was_resolved = state.first_resolved_id
             # A repeat changes nothing, but its state row is written again all the same: after
@@ -105,12 +115,14 @@ class DossierProcessor(Processor):
         state_rows = []
         open_rows = []
         kpis: list[KpiRow] = []
+        business: list[tuple[Any, ...]] = []
         alerts: list[AlertEvent] = []
         for dossier_id, state in touched.items():
             changes = evaluate(state, now, self.cfg.due_soon_working_days)
             alerts += self.alerts_for(state, changes, to_ms(now))
             # Rows first: what they wrote is recorded in the state stored next.
             kpis += kpi_rows(state, before[dossier_id])
+            business += business_rows(state, was_listed[dossier_id])
             writes_open = state.is_open or state.open_written or was_open[dossier_id]
             state.open_written = writes_open
             self.states.put(dossier_id, state.to_dict(), partitions[dossier_id])
@@ -124,6 +136,7 @@ class DossierProcessor(Processor):
         self.ctx.sink.extend(DOSSIER_STATE, state_rows)
         self.ctx.sink.extend(DOSSIER_OPEN, open_rows)
         self.write_kpis(kpis)
+        self.ctx.sink.extend(BUSINESS_REGISTRATION_DAILY, business)
         await send_signals(self.ctx, signals)
 
     def write_kpis(self, rows: list[KpiRow]) -> None:

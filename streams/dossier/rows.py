@@ -9,7 +9,7 @@ from cityops.db.tables import DOSSIER_STATE
 from streams.dossier.state import DossierState, from_ms
 
 
-def _seconds(ms: int | None) -> datetime | None:
+def db_time(ms: int | None) -> datetime | None:
     """ClickHouse DateTime has whole seconds; naive UTC is what clickhouse-driver expects."""
     value = from_ms(ms)
     return None if value is None else value.replace(microsecond=0, tzinfo=None)
@@ -29,13 +29,13 @@ def state_row(state: DossierState, now: datetime | None = None) -> tuple[Any, ..
         "channel": state.channel,
         "online_level": state.online_level,
         "applicant_type": state.applicant_type,
-        "received_event_at": _seconds(state.received_event_at),
-        "received_at": _seconds(state.received_at),
-        "due_at": _seconds(state.due_at),
-        "first_resolved_event_at": _seconds(state.first_resolved_event_at),
-        "resolved_at": _seconds(state.resolved_at),
+        "received_event_at": db_time(state.received_event_at),
+        "received_at": db_time(state.received_at),
+        "due_at": db_time(state.due_at),
+        "first_resolved_event_at": db_time(state.first_resolved_event_at),
+        "resolved_at": db_time(state.resolved_at),
         "closed": 1 if state.closed else 0,
-        "closed_at": _seconds(state.closed_at),
+        "closed_at": db_time(state.closed_at),
         "last_event_ms": max(state.last_event_ms, 0),
         "version": state.version,
         "updated_at": (now or datetime.now(UTC)).replace(microsecond=0, tzinfo=None),

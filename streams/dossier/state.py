@@ -97,6 +97,9 @@ class DossierState:
     kpi_cells: list[list[Any]] = field(default_factory=list)
     #: Whether a row of this dossier was written to `dossier_open` (then its closing is too).
     open_written: bool = False
+    #: Whether rows of this dossier were written to `business_registration_daily` (then its
+    #: day cells are rewritten on every change: streams/dossier/business.py).
+    business_written: bool = False
     #: The last published change per alert kind (kept after it resolves: versions only grow).
     published: dict[str, PublishedAlert] = field(default_factory=dict)
 

@@ -23,6 +23,7 @@ from cityops.db.client import make_client
 from cityops.db.databases import api_database
 from cityops.db.sqltext import values
 from cityops.db.tables import (
+    BUSINESS_REGISTRATION_DAILY,
     DOSSIER_KPI_DAILY,
     DOSSIER_KPI_MINUTE,
     DOSSIER_OPEN,
@@ -30,6 +31,7 @@ from cityops.db.tables import (
     TableSpec,
 )
 from cityops.settings import Settings
+from streams.dossier.business import business_cell, business_rows
 from streams.dossier.kpis import kpi_rows
 from streams.dossier.state import DossierState, merge
 from streams.sink.rows import epoch_ms, raw_row, row_from_mapping
@@ -324,16 +326,23 @@ def insert(backend: Backend, spec: TableSpec, rows: list[tuple[Any, ...]]) -> No
 
 
 def worker_kpi_rows() -> dict[TableSpec, list[tuple[Any, ...]]]:
-    """The dossier KPI rows a worker writes for DOSSIER_EVENTS (streams/dossier/kpis.py), one
-    event per batch in arrival order; the table keeps the highest version of each."""
+    """The dossier KPI and business-registration rows a worker writes for DOSSIER_EVENTS
+    (streams/dossier/kpis.py, business.py), one event per batch in arrival order; the tables
+    keep the highest version of each."""
     states: dict[str, DossierState] = {}
-    rows: dict[TableSpec, list[tuple[Any, ...]]] = {DOSSIER_KPI_MINUTE: [], DOSSIER_KPI_DAILY: []}
+    rows: dict[TableSpec, list[tuple[Any, ...]]] = {
+        DOSSIER_KPI_MINUTE: [],
+        DOSSIER_KPI_DAILY: [],
+        BUSINESS_REGISTRATION_DAILY: [],
+    }
     for event in DOSSIER_EVENTS:
         state = states.setdefault(event.dossier_id, DossierState(event.dossier_id))
+        was_listed = business_cell(state) is not None
         merge(state, event)
         for row in kpi_rows(state):
             spec = DOSSIER_KPI_MINUTE if row.cell.grain == "minute" else DOSSIER_KPI_DAILY
             rows[spec].append(row.as_tuple())
+        rows[BUSINESS_REGISTRATION_DAILY] += business_rows(state, was_listed)
     return rows
 
 

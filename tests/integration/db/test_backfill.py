@@ -12,6 +12,7 @@ import pytest
 from cityops.db import migrate
 from cityops.db.backfill import backfill
 from cityops.db.tables import (
+    V_BUSINESS_REGISTRATION,
     V_DOSSIER_DAILY,
     V_DOSSIER_MINUTE,
     V_PAYMENT_DAILY,
@@ -42,6 +43,7 @@ COMPARED = (
     V_PORTAL_MINUTE,
     V_PORTAL_DAILY,
     V_PIPELINE_HEALTH,
+    V_BUSINESS_REGISTRATION,
 )
 
 

@@ -17,6 +17,7 @@ def dossier_event(
     event_id: str | None = None,
     due_days: float | None = 3,
     agency: str = "SKHDT",
+    field: str = "DKDN",
     resolved_minutes: float | None = None,
 ) -> DossierEvent:
     at = BASE + timedelta(minutes=minutes)
@@ -27,7 +28,7 @@ def dossier_event(
         dossier_id=dossier_id,
         status=status,
         procedure_code="2.001610",
-        field_code="DKDN",
+        field_code=field,
         agency_code=agency,
         area_code="36",
         channel="online",
