@@ -1,5 +1,5 @@
 -- v_alerts without FINAL over every alert change ever (issue 11): two tables filled from
--- `alerts` by materialized views, whose union v_alerts reads (034).
+-- `alerts` by materialized views, whose union v_alerts reads (views/v_alerts.sql).
 -- alerts_live: every change of the alerts firing or changed within the last hour, small by
 -- construction: `cityops db compact` merges it and deletes resolved alerts whose last
 -- change (version: the worker's clock, epoch ms) is older than an hour, as for dossier_open.
