@@ -15,7 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cityops.contract import AlertEvent, PortalEvent
-from cityops.db.tables import DOSSIER_EVENTS, DOSSIER_KPI_DAILY, DOSSIER_STATE, PORTAL_EVENTS
+from cityops.db.tables import (
+    BUSINESS_REGISTRATION_DAILY,
+    DOSSIER_EVENTS,
+    DOSSIER_KPI_DAILY,
+    DOSSIER_STATE,
+    PORTAL_EVENTS,
+)
 from streams.sink import RejectedRow
 from streams.topics import internal_plans
 from tests.unit.streams.conftest import changelog, records, run
@@ -166,6 +172,23 @@ def test_dossier_kpis_follow_transitions(worker) -> None:  # type: ignore[no-unt
             latest[row["agency_code"]] = row
     received = {agency: row["received"] for agency, row in latest.items()}
     assert received == {"SKHDT": 0, "STP": 1}  # the agency change moved the dossier
+
+
+def test_business_registrations_follow_transitions(worker) -> None:  # type: ignore[no-untyped-def]
+    """Through the processor: listed when resolved, and the agency change leaves the cell;
+    the flag that says so survives in the stored state."""
+    ctx, sink, _ = worker
+    for event in (
+        dossier_event("received", 0),
+        dossier_event("resolved", 30),
+        dossier_event("returned", 40, agency="STP"),
+    ):
+        run(ctx, "dossier", records(event.to_json_bytes(), partition=2))
+    columns = BUSINESS_REGISTRATION_DAILY.column_names
+    rows = [dict(zip(columns, r, strict=True)) for r in sink.rows[BUSINESS_REGISTRATION_DAILY.name]]
+    latest = {r["agency_code"]: r for r in rows if r["version"] == 3}
+    assert {agency: row["present"] for agency, row in latest.items()} == {"SKHDT": 0, "STP": 1}
+    assert latest["STP"]["status"] == "returned"
 
 
 def test_every_table_is_co_partitioned_with_its_input_and_declared_before_start(worker) -> None:  # type: ignore[no-untyped-def]
