@@ -56,8 +56,8 @@ test-fuzz: stack-up ## Fuzz suite: >= 10,000 generated hostile inputs, then a sm
 bench: stack-up ## Pipeline throughput, freshness and memory vs a minimal consumer (same run)
 	$(PY) -m bench.pipeline
 
-bench-queries: stack-up ## Dashboard query latency on synthetic history vs the query-time views (VOLUME=province|country SCALE=1 DAYS=)
-	$(PY) -m bench.queries --volume $(or $(VOLUME),province) --scale $(or $(SCALE),1) $(if $(DAYS),--days $(DAYS))
+bench-queries: stack-up ## Dashboard query latency on synthetic history vs the query-time views (VOLUME=province|country SCALE=1 DAYS= COSTS=1)
+	$(PY) -m bench.queries --volume $(or $(VOLUME),province) --scale $(or $(SCALE),1) $(if $(DAYS),--days $(DAYS)) $(if $(COSTS),--costs)
 
 schemas: setup ## Regenerate the contract's JSON Schema files
 	$(CITYOPS) contract schemas

@@ -181,7 +181,7 @@ def main() -> None:
         "--baseline-rounds", type=int, default=1, help="rounds of today's views (0: skip)"
     )
     parser.add_argument(
-        "--baseline-timeout", type=int, default=60, help="seconds before a baseline query stops"
+        "--baseline-timeout", type=int, default=10, help="seconds before a baseline query stops"
     )
     parser.add_argument(
         "--costs", action="store_true", help="also print what each query reads (query log)"
