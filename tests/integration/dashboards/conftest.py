@@ -17,7 +17,7 @@ import pytest
 
 from cityops.contract import DOSSIER
 from cityops.db import tables as t
-from cityops.db.dossier_history import backfill_dossier_history
+from cityops.db.dossier_history import backfill_business_history, backfill_dossier_history
 from cityops.db.migrate import load_reference, migrate
 from cityops.db.open_dossiers import backfill_open
 from cityops.reference import load_reference as read_reference
@@ -293,9 +293,11 @@ def load_sample(client: Any, database: str, now: datetime) -> None:
     for spec, rows in sample_rows(now).items():
         # Row tuples, not inline VALUES: ClickHouse 18.16 stalls on inline VALUES over TCP.
         client.execute(spec.insert_sql(database), rows)
-    # The dossier KPIs and open dossiers the workers would write for these states.
+    # The dossier KPIs, open dossiers and business registrations the workers would write
+    # for these states.
     backfill_dossier_history(client, database)
     backfill_open(client, database)
+    backfill_business_history(client, database)
 
 
 @pytest.fixture

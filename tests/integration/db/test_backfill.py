@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cityops.db import migrate
+from cityops.db import dossier_history, migrate
 from cityops.db.backfill import backfill
 from cityops.db.tables import (
     V_BUSINESS_REGISTRATION,
@@ -94,6 +94,18 @@ def test_upgrade_keeps_every_figure_and_backfill_is_idempotent(old_backend: Back
     # A second run (aggregates redone, the dossier history kept) changes nothing.
     backfill(old_backend.client, old_backend.database, again=True)
     assert figures(old_backend, upgraded) == before
+
+
+def test_the_dossier_backfill_in_several_passes_gives_the_same_figures(
+    old_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A country's dossiers are backfilled in passes (bounded memory); 2 per pass here."""
+    monkeypatch.setattr(dossier_history, "DOSSIERS_PER_PASS", 2)
+    load_crafted(old_backend, kpis=False)
+    before = figures(old_backend)
+    migrate.migrate(old_backend.client, old_backend.database)
+    backfill(old_backend.client, old_backend.database)
+    assert figures(old_backend) == before
 
 
 def test_events_after_the_upgrade_count_once_with_the_backfilled_history(
