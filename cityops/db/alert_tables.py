@@ -16,7 +16,7 @@ from __future__ import annotations
 from cityops.db.client import SqlClient
 from cityops.db.open_dossiers import KEEP_SECONDS
 from cityops.db.sqltext import identifier
-from cityops.db.tables import ALERTS, ALERTS_LIVE, ALERTS_RESOLVED
+from cityops.db.tables import ALERTS, ALERTS_LIVE, ALERTS_RESOLVED, qualified
 
 ALERTS_HISTORY = "alert_tables_history"
 
@@ -26,7 +26,7 @@ def _older_than(keep_seconds: int) -> str:
 
 
 def compact_alerts(client: SqlClient, database: str, keep_seconds: int = KEEP_SECONDS) -> None:
-    table = f"{identifier(database)}.{ALERTS_LIVE.name}"
+    table = qualified(ALERTS_LIVE.name, identifier(database))
     client.execute(f"OPTIMIZE TABLE {table} FINAL")
     client.execute(
         f"ALTER TABLE {table} DELETE WHERE state = 'resolved' AND {_older_than(keep_seconds)}"
@@ -41,12 +41,13 @@ def backfill_alerts(client: SqlClient, database: str, keep_seconds: int = KEEP_S
     """
     db = identifier(database)
     columns = ", ".join(ALERTS.column_names)
-    source = f"{db}.{ALERTS.name}"
+    source = qualified(ALERTS.name, db)
     client.execute(
-        f"INSERT INTO {db}.{ALERTS_LIVE.name} ({columns}) SELECT {columns} FROM {source} FINAL "
+        f"INSERT INTO {qualified(ALERTS_LIVE.name, db)} ({columns}) "
+        f"SELECT {columns} FROM {source} FINAL "
         f"WHERE state != 'resolved' OR NOT ({_older_than(keep_seconds)})"
     )
     client.execute(
-        f"INSERT INTO {db}.{ALERTS_RESOLVED.name} ({columns}) SELECT {columns} FROM {source} "
-        "WHERE state = 'resolved'"
+        f"INSERT INTO {qualified(ALERTS_RESOLVED.name, db)} ({columns}) "
+        f"SELECT {columns} FROM {source} WHERE state = 'resolved'"
     )

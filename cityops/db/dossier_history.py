@@ -90,7 +90,7 @@ def backfill_dossier_history(client: SqlClient, database: str) -> None:
 #: Business registrations listed from `dossier_state` (the rule of 005's query-time view).
 BUSINESS_HISTORY = "business_registration_history"
 _BUSINESS = """
-INSERT INTO {{db}}.{table}
+INSERT INTO {{q.{table}}}
 SELECT toDate(toTimeZone(assumeNotNull(first_resolved_event_at), '{{tz}}')) AS day,
        agency_code, area_code, dossier_id, 1 AS present, procedure_code, status, received_at,
        resolved_at, due_at, version

@@ -233,7 +233,7 @@ def batch_business_registration(client: SqlClient, database: str) -> Rows:
 
 def view_business_registration(client: SqlClient, database: str) -> Rows:
     columns = ", ".join(BUSINESS_COLUMNS)
-    return _query(client, f"SELECT {columns} FROM {{db}}.{{v_business_registration}}", database)
+    return _query(client, f"SELECT {columns} FROM {{q.v_business_registration}}", database)
 
 
 # -- v_payment_daily ---------------------------------------------------------------------------

@@ -190,8 +190,8 @@ backlog UInt8
 #: every resolved alert: filled from `alerts` by materialized views (migration 033, `AS`
 #: alerts: the same columns), read by `v_alerts` instead of all of `alerts FINAL`
 #: (cityops/db/alert_tables.py). Like the aggregates, no worker writes them.
-ALERTS_LIVE = TableSpec("alerts_live", ALERTS.columns)
-ALERTS_RESOLVED = TableSpec("alerts_resolved", ALERTS.columns)
+ALERTS_LIVE = TableSpec("alerts_live", ALERTS.columns, Home.API)
+ALERTS_RESOLVED = TableSpec("alerts_resolved", ALERTS.columns, Home.API)
 #: The materialized views that fill them from every block inserted into `alerts`.
 MV_ALERTS_LIVE = "mv_alerts_live"
 MV_ALERTS_RESOLVED = "mv_alerts_resolved"
@@ -274,6 +274,7 @@ due_at Nullable(DateTime)
 version UInt64
 """
     ),
+    Home.API,
 )
 
 REF_AGENCIES = TableSpec(
@@ -475,7 +476,7 @@ API_OBJECTS: frozenset[str] = frozenset(
     {t.name for t in TABLES if t.home is Home.API}
     | set(VIEWS)
     | {a.table for a in AGGREGATES}
-    | {DOSSIER_BUSINESS_REGISTRATION}
+    | {DOSSIER_BUSINESS_REGISTRATION, ALERTS_LIVE.name, ALERTS_RESOLVED.name}
 )
 
 

@@ -4,7 +4,7 @@
 -- area) and dossier under the state's version (the highest wins); present = 0 in the
 -- cells a dossier has left (a late event that moves its day, an agency change, a procedure
 -- that is no longer business registration).
-CREATE TABLE IF NOT EXISTS {db}.{business_registration_daily}
+CREATE TABLE IF NOT EXISTS {q.business_registration_daily}
 (
     day Date,
     agency_code String,

@@ -7,18 +7,18 @@
 -- skips it through the primary key.
 -- Both have the columns of `alerts`. Upgrades: `cityops db backfill` fills both from
 -- `alerts` (cityops/db/alert_tables.py).
-CREATE TABLE IF NOT EXISTS {db}.{alerts_live} AS {db}.{alerts}
+CREATE TABLE IF NOT EXISTS {q.alerts_live} AS {q.alerts}
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (alert_id, opened_at);
 
-CREATE TABLE IF NOT EXISTS {db}.{alerts_resolved} AS {db}.{alerts}
+CREATE TABLE IF NOT EXISTS {q.alerts_resolved} AS {q.alerts}
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(opened_at)
 ORDER BY (state, alert_id, opened_at);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.{mv_alerts_live} TO {db}.{alerts_live} AS
-SELECT * FROM {db}.{alerts};
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.{mv_alerts_live} TO {q.alerts_live} AS
+SELECT * FROM {q.alerts};
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.{mv_alerts_resolved}
-TO {db}.{alerts_resolved} AS
-SELECT * FROM {db}.{alerts} WHERE state = 'resolved';
+TO {q.alerts_resolved} AS
+SELECT * FROM {q.alerts} WHERE state = 'resolved';

@@ -11,7 +11,7 @@ from cityops.contract import AlertEvent
 from cityops.db.alert_tables import compact_alerts
 from cityops.db.client import make_client
 from cityops.db.migrate import migrate
-from cityops.db.tables import ALERTS, ALERTS_LIVE, V_ALERTS
+from cityops.db.tables import ALERTS, ALERTS_LIVE, V_ALERTS, qualified
 from streams.sink.rows import alert_row
 
 OPENED = "2025-03-05T05:00:00Z"
@@ -27,12 +27,12 @@ def _alert(alert_id: str, state: str, at: str, version: int, **extra: Any) -> Al
 
 
 def _view(client: Any, database: str) -> list[tuple[Any, ...]]:
-    return sorted(client.execute(f"SELECT * FROM {database}.{V_ALERTS}"), key=repr)
+    return sorted(client.execute(f"SELECT * FROM {qualified(V_ALERTS, database)}"), key=repr)
 
 
 def _live(client: Any, database: str) -> list[tuple[Any, ...]]:
     return client.execute(
-        f"SELECT subject, state FROM {database}.{ALERTS_LIVE.name} ORDER BY subject"
+        f"SELECT subject, state FROM {qualified(ALERTS_LIVE.name, database)} ORDER BY subject"
     )
 
 

@@ -18,7 +18,7 @@ from cityops.db.migrate import (
     split_statements,
 )
 from cityops.db.sqltext import identifier, literal
-from cityops.db.tables import API_OBJECTS, TABLES, VIEWS
+from cityops.db.tables import API_OBJECTS, TABLES, VIEWS, qualified
 
 
 def test_every_shipped_migration_renders_and_splits() -> None:
@@ -27,7 +27,9 @@ def test_every_shipped_migration_renders_and_splits() -> None:
     text = "\n".join(";\n".join(m.statements("cityops")) for m in migrations)
     assert "{" not in text  # no template name left unfilled
     for table in TABLES:
-        assert f"CREATE TABLE IF NOT EXISTS cityops.{table.name}\n" in text
+        # Created in the main database (and moved by 021), or in its own since.
+        created = (f"cityops.{table.name}", qualified(table.name, "cityops"))
+        assert any(f"CREATE TABLE IF NOT EXISTS {name}\n" in text for name in created)
     # Views live in cityops/db/views/ (re-created by `migrate`): a later migration that
     # defined one would be silently replaced there.
     for migration in migrations:
