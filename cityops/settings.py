@@ -283,8 +283,9 @@ class StreamsSettings(BaseModel):
     store_write_buffer_mib: int = Field(8, ge=1)
     store_block_cache_mib: int = Field(8, ge=1)
     #: Workers that keep a warm copy of each table partition besides its owner, so a lost
-    #: worker's partitions move to one that is already caught up. 0 by default, 1 in production
-    #: (docs/operations.md, "Scaling out and failover").
+    #: worker's partitions move to one that is already caught up. 0 by default, production
+    #: included, until the fault tier passes with 1 (`PRODUCTION_DURABILITY` below; docs/
+    #: operations.md, "Scaling out and failover: Kafka and workers").
     standby_replicas: int = Field(0, ge=0)
 
 
