@@ -53,7 +53,8 @@ def private_stack(stack: None, tmp_path: Path):  # type: ignore[no-untyped-def]
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 text=True,
-                timeout=180,
+                # A hang guard, not a timing: a start took over 180 s at load average 18-30.
+                timeout=600,
             )
         result.stdout = log.read_text()
         return result
