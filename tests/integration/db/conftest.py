@@ -346,9 +346,10 @@ def worker_kpi_rows() -> dict[TableSpec, list[tuple[Any, ...]]]:
     return rows
 
 
-def load_crafted(backend: Backend, *, kpis: bool = True) -> None:
+def load_crafted(backend: Backend, *, kpis: bool = True, business: bool = True) -> None:
     """Insert the raw events (one INSERT per event: arrival order) and the workers' state
-    and, unless the schema predates them (`kpis=False`), the workers' dossier KPIs."""
+    and, unless the schema predates them (`kpis=False`), the workers' dossier KPIs, and
+    (unless `business=False`: before migration 030) their business-registration rows."""
     now = datetime.now(UTC).replace(microsecond=0)
     for offset, event in enumerate([*DOSSIER_EVENTS, *PAYMENT_EVENTS, *PORTAL_EVENTS]):
         spec, row = raw_row(event, partition=0, offset=offset, ingested_at=now)
@@ -359,4 +360,5 @@ def load_crafted(backend: Backend, *, kpis: bool = True) -> None:
         if kpis and expected["received_event_at"] is not None:
             insert(backend, DOSSIER_OPEN, [row])  # the workers write received dossiers here
     for spec, rows in (worker_kpi_rows() if kpis else {}).items():
-        insert(backend, spec, rows)
+        if business or spec is not BUSINESS_REGISTRATION_DAILY:
+            insert(backend, spec, rows)
