@@ -38,7 +38,13 @@ class KafkaCluster:
 
     def _script(self, *args: str) -> str:
         done = subprocess.run(
-            [str(SCRIPT), *args], env=self.env(), capture_output=True, text=True, timeout=240
+            # A hang guard, not a timing: restarting a killed broker took over 240 s at
+            # load average 20-30 (2026-11-30).
+            [str(SCRIPT), *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if done.returncode != 0:
             raise RuntimeError(f"kafka_cluster.sh {' '.join(args)}: {done.stderr or done.stdout}")
