@@ -59,7 +59,13 @@ def assert_exact(ch: Any, database: str, events: Sequence[Any], workers: Sequenc
         lambda: settled(ch, database, events),
         timeout=300,
         every=1,
-        describe=lambda: missing(ch, database, events),
+        describe=lambda: (
+            missing(ch, database, events)
+            + "".join(
+                f"\n--- {worker.log_path.name} (last lines) ---\n{worker.log_tail(40)}"
+                for worker in workers
+            )
+        ),
     )
     assert reconcile(ch, database) == []
     wait_until(
