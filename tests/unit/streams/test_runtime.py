@@ -139,3 +139,38 @@ def test_stock_batching_runs_the_same_processors_as_faust_agents() -> None:
     assert set(stock.processors) == set(inbox.processors)
     subscribed = {t for agent in stock.app.agents.values() for t in agent.channel.topics}
     assert subscribed == set(inbox.app.inboxes)
+
+
+def test_partitions_never_committed_are_read_again_from_their_first_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """aiokafka's seek_to_committed leaves a partition without a committed offset (or at 0)
+    where its last fetch put it; the runtime's consumer seeks it to its first record."""
+    committed = {("t", 0): 42, ("t", 1): None, ("t", 2): 0}
+    seeks: list[tuple[Any, int]] = []
+
+    async def upstream_seek_to_committed(self: Any) -> dict[Any, int | None]:
+        return committed
+
+    async def earliest_offsets(*tps: Any) -> dict[Any, int]:
+        return {tp: 7 for tp in tps}
+
+    async def seek(tp: Any, offset: int) -> None:
+        seeks.append((tp, offset))
+
+    monkeypatch.setattr(runtime.upstream.Consumer, "seek_to_committed", upstream_seek_to_committed)
+    consumer = runtime.Consumer.__new__(runtime.Consumer)
+    consumer.earliest_offsets = earliest_offsets  # type: ignore[method-assign]
+    consumer.seek = seek  # type: ignore[method-assign]
+
+    assert run(consumer.seek_to_committed()) == committed
+    assert sorted(seeks) == [(("t", 1), 7), (("t", 2), 7)]
+
+
+def test_aiokafka_still_leaves_never_committed_partitions_where_they_are() -> None:
+    """Why the runtime's consumer overrides seek_to_committed: if aiokafka starts seeking
+    partitions without a committed offset itself, the override can go."""
+    from aiokafka import AIOKafkaConsumer
+
+    source = inspect.getsource(AIOKafkaConsumer.seek_to_committed)
+    assert "if offset and offset > 0:" in source
