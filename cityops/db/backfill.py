@@ -8,7 +8,8 @@ view's table. Every aggregate is a lattice (max, argMax, uniqExact), so rows the
 meanwhile, or a second backfill, change no figure: the command is safe to re-run, and safe
 while workers write. Each finished backfill is recorded in `backfills`, so `cityops db
 migrate` backfills a new aggregate once; `again=True` redoes them all. The dossier KPIs'
-history comes from `dossier_state` (cityops/db/dossier_history.py), just as re-runnable.
+history comes from `dossier_state` (cityops/db/dossier_history.py), just as re-runnable, and
+their settled days are then rolled up (cityops/db/dossier_rollup.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from cityops.db.dossier_history import (
     backfill_business_history,
     backfill_dossier_history,
 )
+from cityops.db.dossier_rollup import ROLLUP_HISTORY, backfill_rollup
 from cityops.db.open_dossiers import OPEN_HISTORY, backfill_open
 from cityops.db.sqltext import identifier, literal
 from cityops.db.tables import AGGREGATES, BACKFILLS, Aggregate, qualified
@@ -103,6 +105,8 @@ def backfill(client: SqlClient, database: str, *, again: bool = False) -> dict[s
         OPEN_HISTORY: backfill_open,
         BUSINESS_HISTORY: backfill_business_history,
         ALERTS_HISTORY: backfill_alerts,
+        # After the dossier KPIs' history: it rolls their settled days.
+        ROLLUP_HISTORY: backfill_rollup,
     }
     for name, fill in history.items():
         if name not in done_before or again:

@@ -19,6 +19,7 @@ from cityops.db.accounts import access_sql, view_security_sql
 from cityops.db.alert_tables import compact_alerts
 from cityops.db.backfill import BackfillError, backfill
 from cityops.db.client import make_client
+from cityops.db.dossier_rollup import roll_changed
 from cityops.db.open_dossiers import compact_open
 from cityops.db.tables import views_database
 from cityops.reference import load_reference
@@ -140,7 +141,9 @@ def compact(
     ] = 0,
 ) -> None:
     """Drop closed dossiers from `dossier_open` and resolved alerts from `alerts_live`, so
-    `v_dossier_open` and a query for firing alerts in `v_alerts` read what is open only.
+    `v_dossier_open` and a query for firing alerts in `v_alerts` read what is open only, and
+    roll up the settled days of the dossier KPIs that changed, so `v_dossier_daily` reads
+    their cells instead of every dossier.
 
     Maintenance, run as the migrator: `OPTIMIZE` and `ALTER ... DELETE` are DDL, which the
     workers' account may not run (least privilege). Schedule it (`--every 600`: the demo and
@@ -156,9 +159,13 @@ def compact(
             try:
                 compact_open(client, database)
                 compact_alerts(client, database)
+                rolled = roll_changed(client, database)
             finally:
                 client.disconnect()
-            typer.echo(f"dossier_open and alerts_live of {database} compacted")
+            typer.echo(
+                f"dossier_open and alerts_live of {database} compacted, "
+                f"{rolled} settled days of dossier KPIs rolled up"
+            )
         except Exception as error:
             if not every:
                 raise

@@ -469,6 +469,14 @@ BUSINESS_REGISTRATION_FIELD = "DKDN"
 DOSSIER_BUSINESS_REGISTRATION = "dossier_business_registration"
 MV_BUSINESS_REGISTRATION = "mv_business_registration"
 
+#: `v_dossier_daily`'s settled days (migration 035, cityops/db/dossier_rollup.py): the
+#: per-cell sums of `dossier_kpi_daily` for the days `cityops db compact` rolled, and per day
+#: whether its latest news is a roll or a row arriving (a materialized view of the inserts).
+DOSSIER_KPI_DAILY_ROLLUP = "dossier_kpi_daily_rollup"
+DOSSIER_KPI_DAY_STATUS = "dossier_kpi_day_status"
+MV_DOSSIER_KPI_DAY_STATUS = "mv_dossier_kpi_day_status"
+_ROLLUP_NAMES = (DOSSIER_KPI_DAILY_ROLLUP, DOSSIER_KPI_DAY_STATUS)
+
 #: Everything in the reader's database (cityops/db/databases.py): the read-API views and
 #: every table they read. The rest (raw events, dossier_state, dead letters, bookkeeping,
 #: materialized views) stays in the main database.
@@ -477,6 +485,7 @@ API_OBJECTS: frozenset[str] = frozenset(
     | set(VIEWS)
     | {a.table for a in AGGREGATES}
     | {DOSSIER_BUSINESS_REGISTRATION, ALERTS_LIVE.name, ALERTS_RESOLVED.name}
+    | set(_ROLLUP_NAMES)
 )
 
 
@@ -518,6 +527,8 @@ def template_names(database: str) -> dict[str, object]:
     names[BACKFILLS] = BACKFILLS
     names[DOSSIER_BUSINESS_REGISTRATION] = DOSSIER_BUSINESS_REGISTRATION
     names[MV_BUSINESS_REGISTRATION] = MV_BUSINESS_REGISTRATION
+    for name in (*_ROLLUP_NAMES, MV_DOSSIER_KPI_DAY_STATUS):
+        names[name] = name
     names["dossier_topic"] = DOSSIER.base
     names["payment_topic"] = PAYMENT.base
     names["portal_topic"] = PORTAL.base
