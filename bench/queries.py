@@ -48,6 +48,7 @@ from cityops import localstack
 from cityops.db.backfill import backfill
 from cityops.db.client import READ_SETTINGS, make_client
 from cityops.db.databases import api_database
+from cityops.db.dossier_rollup import roll_changed
 from cityops.db.migrate import discover, load_reference, migrate
 from cityops.db.tables import TABLES, qualified
 from cityops.reference import load_reference as read_reference
@@ -216,9 +217,15 @@ def main() -> None:
         if not args.reuse:
             create_baseline_views(client, database, baseline)
         filled = backfill(client, database)
+        # What the first `cityops db compact` after the upgrade does with the dossier KPIs the
+        # backfill just wrote: roll their settled days. Nothing else writes here, so without
+        # the minute's margin a deployment's compaction keeps for its workers' inserts.
+        time.sleep(1)
+        rolled = roll_changed(client, database, margin_seconds=0)
         console.print(
             f"upgrade: {len(applied)} migrations {migrated:.1f} s, backfill "
             + ", ".join(f"{t} {s:.1f} s" for t, s in filled.items())
+            + f"; compaction rolled up {rolled} settled days of dossier KPIs"
         )
         for name, rows, size in [
             *table_sizes(client, database),
