@@ -270,13 +270,13 @@ class StreamsSettings(BaseModel):
     #: catching up on a backlog: its alerts are recorded with `backlog` set and do not page;
     #: those still firing once it caught up are published again without it.
     backlog_lag_seconds: float = 120.0
-    #: Where the workers' tables live: "memory://" (every start re-reads every changelog) or
-    #: "rocksdb://" (RocksDB through rocksdict, one database per table partition under
-    #: `state_dir`/faust: a restarted worker reads only the changelog written since its
-    #: copy's stored offset; give each worker its own `state_dir`). memory:// stays the
-    #: default until the multi-worker fault tier passes with RocksDB workers returning on
-    #: their own state folders (tests/faults/test_multi_worker.py; docs/operations.md).
-    store: Literal["rocksdb://", "memory://"] = "memory://"
+    #: Where the workers' tables live: "rocksdb://" (RocksDB through rocksdict, one database
+    #: per table partition under `state_dir`/faust: the state stays out of the Python heap,
+    #: and a restarted worker reads only the changelog written since its copy's stored
+    #: offset; give each worker its own `state_dir`, `cityops worker -n N` does) or
+    #: "memory://" (every start re-reads every changelog; what the unit and integration
+    #: tests use, and no standby copies: see `standby_replicas`).
+    store: Literal["rocksdb://", "memory://"] = "rocksdb://"
     #: RocksDB memory per table partition database (a worker opens one per partition it owns
     #: or keeps a standby copy of): the write buffer (memtable) and the block cache of reads.
     #: RocksDB's own defaults, 64 MiB x 3 and 2 GiB, let 1 M open dossiers fill gigabytes.
@@ -284,7 +284,9 @@ class StreamsSettings(BaseModel):
     store_block_cache_mib: int = Field(8, ge=1)
     #: Workers that keep a warm copy of each table partition besides its owner, so a lost
     #: worker's partitions move to one that is already caught up. 0 by default, production
-    #: included, until the fault tier passes with 1 (`PRODUCTION_DURABILITY` below; docs/
+    #: included, until tests/faults/test_standby.py passes (`PRODUCTION_DURABILITY` below).
+    #: RocksDB only: Faust's memory store drops standby copies after every recovery, so with
+    #: memory:// the workers keep none (streams/app.py, `standby_replicas`; docs/
     #: operations.md, "Scaling out and failover: Kafka and workers").
     standby_replicas: int = Field(0, ge=0)
 
@@ -347,11 +349,11 @@ class AlertingSettings(BaseModel):
 
 #: Production's defaults where the local stack's are 1: three copies of every topic, writes
 #: acknowledged by two (`acks=all`). A cluster of three brokers then loses one without losing
-#: a record or stopping. No standby table copies by default, not even in production: with one
-#: standby the multi-worker fault tier once left 250 dossier states an event behind (memory
-#: store, 2026-11-30), and a figure a duty officer cannot trust costs more than a slower
-#: failover (a lost worker's successor re-reads the changelog instead). `standby_replicas: 1`
-#: stays a setting for whoever measures it on their own workload.
+#: a record or stopping. No standby table copies by default, not even in production: a standby
+#: promoted after its owner's death can still lack states (tests/faults/test_standby.py, 3,712
+#: of 60,000 behind at load ~20 on 2026-11-30, after streams/standby.py closed one cause), and a
+#: figure a duty officer cannot trust costs more than a slower failover (the successor re-reads
+#: the changelog instead). Set `standby_replicas: 1` once that test passes.
 PRODUCTION_DURABILITY: dict[str, dict[str, int]] = {
     "kafka": {"replication_factor": 3, "min_insync_replicas": 2},
 }

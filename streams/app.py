@@ -11,7 +11,7 @@ from typing import Any
 
 import faust
 
-from cityops.settings import KafkaSettings, Settings
+from cityops.settings import KafkaSettings, Settings, StreamsSettings
 from streams.alerts import processors as alerts
 from streams.context import Context
 from streams.dossier import processors as dossier
@@ -20,6 +20,7 @@ from streams.payment import processors as payment
 from streams.portal import processors as portal
 from streams.rates import processors as rates
 from streams.runtime import App, StockApp
+from streams.standby import TableManager
 
 #: Every domain, in registration order. A new domain adds its `register` here.
 DOMAINS = (dossier, payment, portal, rates, alerts, health)
@@ -28,6 +29,17 @@ DOMAINS = (dossier, payment, portal, rates, alerts, health)
 def app_id(settings: Settings) -> str:
     base = settings.streams.app_id
     return f"{settings.kafka.namespace}.{base}" if settings.kafka.namespace else base
+
+
+def standby_replicas(streams: StreamsSettings) -> int:
+    """The warm copies Faust keeps of each table partition: `streams.standby_replicas` on
+    RocksDB, none on the memory store. Faust's memory store drops, at the end of every
+    recovery, each key of a partition that is not active here (faust/stores/memory.py,
+    `on_recovery_completed`), standby copies included: a standby there reads the changelogs
+    for nothing, its successor reads them again from the start, and changelog records the
+    standby fetched before a rebalance can be taken, after it, for the promoted partition's
+    own, so that its recovery starts past them over a copy that was dropped."""
+    return streams.standby_replicas if streams.store == "rocksdb://" else 0
 
 
 def broker_credentials(kafka: KafkaSettings) -> faust.types.auth.CredentialsT | None:
@@ -62,7 +74,9 @@ def create_app(settings: Settings, sink: Any, *, web_port: int | None = None) ->
         topic_replication_factor=kafka.replication_factor,
         # No processor runs on the leader only: no `__assignor-__leader` topic to create.
         topic_disable_leader=True,
-        table_standby_replicas=settings.streams.standby_replicas,
+        table_standby_replicas=standby_replicas(settings.streams),
+        # Standby copies without holes (streams/standby.py).
+        TableManager=TableManager,
         consumer_auto_offset_reset="earliest",
         # A worker that dies (SIGKILL, lost host) hands its partitions over in ~15 s, not 60.
         broker_session_timeout=15.0,

@@ -46,7 +46,7 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
     import mode.loop
 
     from cityops.kafka_topics import apply_plans, check_plans
-    from streams.app import create_app
+    from streams.app import create_app, standby_replicas
     from streams.sink.clickhouse import ClickHouseSink
     from streams.topics import internal_plans, plans_of, subscribed_topics
 
@@ -70,6 +70,10 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
         settings.clickhouse.database,
         web_port,
     )
+    if settings.streams.standby_replicas and not standby_replicas(settings.streams):
+        log.warning(
+            "streams.standby_replicas ignored: standby copies need streams.store rocksdb://"
+        )
     # Changelogs and signals before the consumer starts: Faust's assignor ignores topics
     # missing from the metadata it fetched at start, and a worker taking over a partition
     # would recover no state until a metadata refresh minutes later (issue 7).
@@ -146,7 +150,15 @@ def worker(
     base = [sys.executable, "-m", "cityops.cli.main", "worker", "--workers", "1"]
     if config:
         base += ["--config", str(config)]
-    children = [subprocess.Popen([*base, "--web-port", str(web_port + i)]) for i in range(workers)]
+    # Each its own state folder: RocksDB locks a table partition's database to one process.
+    state_dir = setup(config).state_dir
+    children = [
+        subprocess.Popen(
+            [*base, "--web-port", str(web_port + i)],
+            env={**os.environ, "CITYOPS_STATE_DIR": str(state_dir / f"worker-{i}")},
+        )
+        for i in range(workers)
+    ]
 
     def forward(signum: int, _frame: object) -> None:
         for child in children:

@@ -22,7 +22,8 @@ worker wrote for partitions it has since lost would stay and be acted on by time
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import faust
@@ -36,6 +37,8 @@ _VALUE = "value"
 
 
 MIB = 1024 * 1024
+#: Entries `PartitionedTable.scan` decodes between two turns of the event loop.
+SCAN_CHUNK = 2000
 
 
 def store_options(streams: StreamsSettings) -> dict[str, Any]:
@@ -106,15 +109,36 @@ class PartitionedTable:
         self.table.send_changelog(partition, raw, None, value_serializer="raw")
 
     def items(self) -> Iterator[tuple[str, Any]]:
-        for key, entry in list(self.table.data.items()):
+        """Every entry held, decoded one at a time, over a list of the keys taken first (so
+        the table may change meanwhile). A list of the decoded entries, as before, held every
+        state in the Python heap at once, which is what RocksDB is there to avoid."""
+        data = self.table.data
+        for raw in list(data.keys()):
+            entry = data.get(raw)
             if _is_entry(entry):
-                yield key.decode(), entry[_VALUE]
+                yield raw.decode(), entry[_VALUE]
+
+    async def scan(self, chunk: int = SCAN_CHUNK) -> AsyncIterator[tuple[str, Any]]:
+        """`items()`, giving the event loop a turn every `chunk` entries: decoding every state
+        of a large table takes many seconds, during which a worker would otherwise miss its
+        timers, its health endpoint and its consumer group's deadlines."""
+        for n, item in enumerate(self.items(), 1):
+            yield item
+            if n % chunk == 0:
+                await asyncio.sleep(0)
 
     def keep_partitions(self, partitions: set[int]) -> int:
-        """Drop, locally only, every key of a partition this worker no longer owns."""
+        """Drop, locally only, every key of a partition this worker no longer owns.
+
+        Only the memory store needs it: RocksDB keeps each partition in a database of its own
+        and Faust reads only the assigned ones (a revoked partition's database is closed, its
+        data kept for the day the partition comes back)."""
+        data = self.table.data
+        if isinstance(data, RocksDBStore):
+            return 0
         lost = [
             key
-            for key, entry in list(self.table.data.items())
+            for key, entry in list(data.items())
             if not _is_entry(entry) or int(entry[_PARTITION]) not in partitions
         ]
         for key in lost:

@@ -165,7 +165,7 @@ class DossierProcessor(Processor):
                 await self.publish(alerts)
         if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
             self._pruned_at = time.monotonic()
-            self.prune_closed(now - timedelta(hours=self.cfg.closed_retention_hours))
+            await self.prune_closed(now - timedelta(hours=self.cfg.closed_retention_hours))
 
     async def on_rebalance(self, partitions: set[int]) -> None:
         """Keep what this worker owns, schedule its deadlines, and publish again the alert
@@ -175,7 +175,7 @@ class DossierProcessor(Processor):
         self.heap = []
         since_ms = to_ms(datetime.now(UTC)) - int(REPUBLISH_SECONDS * 1000)
         again: list[AlertEvent] = []
-        for _key, value in self.states.items():
+        async for _key, value in self.states.scan():
             state = DossierState.from_dict(value)
             self.schedule(state)
             again += [
@@ -199,11 +199,11 @@ class DossierProcessor(Processor):
         was = self.catching_up
         self.catching_up = lag > self.cfg.backlog_lag_seconds
         if was and not self.catching_up:
-            await self.publish(self.release_backlog(to_ms(now)))
+            await self.publish(await self.release_backlog(to_ms(now)))
 
-    def release_backlog(self, now_ms: int) -> list[AlertEvent]:
+    async def release_backlog(self, now_ms: int) -> list[AlertEvent]:
         alerts = []
-        for key, value in self.states.items():
+        async for key, value in self.states.scan():
             state = DossierState.from_dict(value)
             held = [k for k, p in state.published.items() if p.firing and p.backlog]
             if not held:
@@ -263,19 +263,27 @@ class DossierProcessor(Processor):
         for alert in alerts:
             await self.ctx.publish_alert(alert)
 
-    def prune_closed(self, before: datetime) -> int:
+    async def prune_closed(self, before: datetime) -> int:
         """Forget dossiers closed long ago: their ClickHouse row is final, memory is not free."""
         cutoff = to_ms(before)
-        doomed = [
-            key
-            for key, value in self.states.items()
-            if value.get("closed_at") is not None
-            and value["closed_at"] < cutoff
-            and not value.get("firing")
-        ]
+        doomed = [key async for key, value in self.states.scan() if _prunable(value, cutoff)]
+        pruned = 0
         for key in doomed[:PRUNE_MAX_KEYS]:
-            self.states.delete(key)
-        return min(len(doomed), PRUNE_MAX_KEYS)
+            # Checked again: the scan let batches run, and one may have changed the dossier.
+            if _prunable(self.states.get(key), cutoff):
+                self.states.delete(key)
+                pruned += 1
+        return pruned
+
+
+def _prunable(value: Any, cutoff_ms: int) -> bool:
+    """Closed before `cutoff_ms` and firing nothing."""
+    return (
+        value is not None
+        and value.get("closed_at") is not None
+        and value["closed_at"] < cutoff_ms
+        and not value.get("firing")
+    )
 
 
 def register(ctx: Context) -> None:

@@ -3,11 +3,11 @@ SIGKILLs, returns and graceful stops. At the end every read-API figure equals th
 recomputation and the firing deadline alerts are exactly the ones the raw events call for,
 first with every worker alive, then with only one left (issue 7, issue 10).
 
-A SIGKILLed worker comes back on the state folder it left. The RocksDB variant (issue 12)
-runs with one standby replica (opt-in: not a default while it fails): the returning worker
-finds tables that went stale while the others owned its partitions, and figures stay exact
-only if it replays each changelog from the offset its copy stored. It does not pass yet
-(below), so the default table store stays memory:// and the default standby count 0."""
+A SIGKILLed worker comes back on the state folder it left. Two runs are on RocksDB (the
+default store outside tests, issue 12): the returning worker finds tables that went stale
+while the others owned its partitions, and figures stay exact only if it replays each
+changelog from the offset its copy stored. The last adds one standby replica, an expected
+failure while a promoted standby can lack states (tests/faults/test_standby.py)."""
 
 from __future__ import annotations
 
@@ -23,20 +23,18 @@ from tests.support.feeding import publish
 from tests.support.multiworker import Feed, RebalanceWatch, assert_exact, shown
 
 DAY = date(2026, 3, 5)
-#: One warm copy of each table partition (opt-in: not a default while this variant fails).
-STANDBY = {"CITYOPS_STREAMS__STANDBY_REPLICAS": "1"}
-#: Issue 7's scenario: three runs on the default store, one on RocksDB with a standby.
+#: The default store outside tests (the tests' own is memory://).
+ROCKSDB = {"CITYOPS_STREAMS__STORE": "rocksdb://"}
+#: Issue 7's scenario: on the memory store, on RocksDB, and on RocksDB with one standby.
 RUNS = [
     ({}, 1),
-    ({}, 2),
-    ({}, 3),
+    (ROCKSDB, 2),
+    (ROCKSDB, 3),
     pytest.param(
-        {**STANDBY, "CITYOPS_STREAMS__STORE": "rocksdb://"},
-        1,
+        {**ROCKSDB, "CITYOPS_STREAMS__STANDBY_REPLICAS": "1"},
+        4,
         marks=pytest.mark.xfail(
-            reason="issue 12: with RocksDB and workers returning on their own state folders, "
-            "2 of 3 runs ended with dossier states an event behind or figures off "
-            "(2026-11-30); RocksDB stays opt-in until this passes",
+            reason="issue 12: a promoted standby can lack states (tests/faults/test_standby.py)",
             strict=False,
         ),
     ),
@@ -48,9 +46,11 @@ def _at(start: float, second: float) -> None:
     time.sleep(max(0.0, start + second - time.monotonic()))
 
 
-@pytest.mark.parametrize(("env", "run"), RUNS, ids=["1", "2", "3", "rocksdb-standby"])
+@pytest.mark.parametrize(
+    ("env", "run"), RUNS, ids=["memory", "rocksdb-2", "rocksdb-3", "rocksdb-standby"]
+)
 def test_two_workers_join_crash_and_return(pipeline_settings, start_worker, ch, env, run) -> None:  # type: ignore[no-untyped-def]
-    """Issue 7's scenario, three times in a row: 3,000 dossiers, 5% duplicates, shuffled,
+    """Issue 7's scenario, four times in a row: 3,000 dossiers, 5% duplicates, shuffled,
     published over two minutes; A starts, B joins after 30 s, A is SIGKILLed 30 s later and
     comes back (on its state folder) 20 s after that."""
     events = generate(

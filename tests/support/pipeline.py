@@ -60,6 +60,8 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
             "CITYOPS_STREAMS__BATCH_MAX_SECONDS": "0.5",
             "CITYOPS_STREAMS__LAG_REPORT_SECONDS": "5",
             "CITYOPS_LOG_LEVEL": "INFO",
+            # Tests keep the memory store unless they ask for RocksDB (the default elsewhere).
+            "CITYOPS_STREAMS__STORE": "memory://",
             "PYTHONUNBUFFERED": "1",
         }
     )

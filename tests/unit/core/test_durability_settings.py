@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cityops.settings import KafkaSettings, Settings
+from cityops.settings import KafkaSettings, Settings, StreamsSettings
+from streams.app import standby_replicas
 
 
 def test_local_defaults_fit_one_broker(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -13,14 +14,14 @@ def test_local_defaults_fit_one_broker(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
     assert (settings.kafka.replication_factor, settings.kafka.min_insync_replicas) == (1, 1)
     assert settings.streams.standby_replicas == 0
-    assert settings.streams.store == "memory://"  # until the fault tier passes with RocksDB
+    assert settings.streams.store == "rocksdb://"
 
 
 def test_production_defaults_survive_one_broker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CITYOPS_ENV", "production")
     settings = Settings()
     assert (settings.kafka.replication_factor, settings.kafka.min_insync_replicas) == (3, 2)
-    # No standby until the fault tier passes with one (cityops/settings.py, PRODUCTION_DURABILITY).
+    # No standby until tests/faults/test_standby.py passes (PRODUCTION_DURABILITY).
     assert settings.streams.standby_replicas == 0
 
 
@@ -31,3 +32,9 @@ def test_production_keeps_what_its_configuration_sets(monkeypatch: pytest.Monkey
     # min ISR follows a smaller factor down: above it no write could succeed.
     assert (settings.kafka.replication_factor, settings.kafka.min_insync_replicas) == (1, 1)
     assert settings.streams.standby_replicas == 1
+
+
+def test_standby_copies_only_on_rocksdb() -> None:
+    """Faust's memory store drops standby copies after every recovery (streams/app.py)."""
+    assert standby_replicas(StreamsSettings(store="rocksdb://", standby_replicas=1)) == 1
+    assert standby_replicas(StreamsSettings(store="memory://", standby_replicas=1)) == 0

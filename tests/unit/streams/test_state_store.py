@@ -79,3 +79,31 @@ async def _revoke_and_reopen(tmp_path: Path) -> None:
     assert 3 not in store._dbs
     assert store.persisted_offset(tp) == 41
     assert table.get("H42") == {"status": "received"}
+
+
+def test_scan_yields_every_entry_and_lets_the_loop_run(tmp_path: Path) -> None:
+    """What the dossier processor rebuilds its deadline heap from after a rebalance: a million
+    states took a minute to decode, and a worker that long deaf to its event loop missed its
+    timers and endpoints."""
+    asyncio.run(_scan(tmp_path))
+
+
+async def _scan(tmp_path: Path) -> None:
+    app = faust.App("unit-scan", store="memory://", datadir=str(tmp_path), autodiscover=False)
+    table = PartitionedTable(app, "dossiers", partitions=6, help="")
+    for n in range(5):
+        table.put(f"H{n}", {"n": n}, partition=n % 6)
+    turns = 0
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    counter = asyncio.ensure_future(count_turns())
+    await asyncio.sleep(0)
+    seen = {key: value async for key, value in table.scan(chunk=2)}
+    counter.cancel()
+    assert seen == {f"H{n}": {"n": n} for n in range(5)}
+    assert turns >= 3  # the counter's first turn, then one every 2 entries
