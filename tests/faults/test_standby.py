@@ -9,9 +9,11 @@ arrives. Every dossier's state must then include both events.
 An expected failure (issue 12). streams/standby.py closed one cause: the standby records
 fetched while B's recovery ended were dropped (1,930 and 2,333 of one partition in two runs)
 and B served the states from before them (1,435 of 60,000 dossiers behind in one run; none with
-the fix in the next). With the fix, a run at load ~20, where A died before its own recovery of
-B's join had finished, still left 3,712 of 60,000 behind (41,584 without it): another loss,
-not found yet. The production default stays without standby until this passes."""
+the fix in the next). When A dies before it finished recovering B's join (`join-recovering`),
+B still lacks states: 3,712 of 60,000 (41,584 without the fix); on 2026-11-30's final code
+that run left source partition 3 unprocessed after the promotion (9,937 events never stored,
+its lag stuck), not found yet. `standby-reading` passed 2 runs of 2. The default keeps no
+standby until both pass."""
 
 from __future__ import annotations
 
@@ -41,7 +43,13 @@ def _events(status: str, minutes: float) -> list[DossierEvent]:
 
 
 @pytest.mark.xfail(reason="issue 12: a promoted standby can lack states", strict=False)
-def test_promoted_standby_holds_every_state(pipeline_settings, start_worker, ch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("joined_seconds", [40, 20], ids=["standby-reading", "join-recovering"])
+def test_promoted_standby_holds_every_state(  # type: ignore[no-untyped-def]
+    pipeline_settings, start_worker, ch, joined_seconds
+) -> None:
+    """A dies `joined_seconds` after B started: once both finished recovering B's join and B's
+    standby copies are reading (40), or while A was still recovering it (20; the run that lost
+    3,712 states)."""
     database = pipeline_settings.clickhouse.database
     received = _events("received", 0)
     publish(pipeline_settings, received)
@@ -49,7 +57,7 @@ def test_promoted_standby_holds_every_state(pipeline_settings, start_worker, ch)
     wait_until(lambda: settled(ch, database, received), timeout=600, every=1)
 
     start_worker(state="b", **ROCKSDB_STANDBY)
-    time.sleep(40)  # B joins, recovers its half and reads the other half as a standby
+    time.sleep(joined_seconds)  # B joins, recovers its half, reads the other as a standby
     a.kill()
     both = received + _events("in_progress", 60)
     publish(pipeline_settings, both[DOSSIERS:])
