@@ -10,9 +10,8 @@ An expected failure (issue 12). streams/standby.py closed one cause: the standby
 fetched while B's recovery ended were dropped (1,930 and 2,333 of one partition in two runs)
 and B served the states from before them (1,435 of 60,000 dossiers behind in one run; none with
 the fix in the next). When A dies before it finished recovering B's join (`join-recovering`),
-B still lacks states: 3,712 of 60,000 (41,584 without the fix); on 2026-11-30's final code
-that run left source partition 3 unprocessed after the promotion (9,937 events never stored,
-its lag stuck), not found yet. `standby-reading` passed 2 runs of 2. The default keeps no
+B still lacks states: 3,712 of 60,000 (41,584 without the fix), 13,591 on 2026-11-30's final
+code; another loss, not found yet. `standby-reading` passed 2 runs of 2. The default keeps no
 standby until both pass."""
 
 from __future__ import annotations
