@@ -463,9 +463,9 @@ AGGREGATES: tuple[Aggregate, ...] = (
 BUSINESS_REGISTRATION_FIELD = "DKDN"
 
 
-#: Business registration dossiers (field above): the `dossier_state` columns
-#: v_business_registration reads, copied into the reader's database by a materialized view
-#: (migration 021) as the workers write the state.
+#: Retired: business registration dossiers copied from `dossier_state` into the reader's
+#: database by a materialized view (migration 021), read by no view since 030 and dropped by
+#: 034. Named here only so that 021 and 034 still render (an applied migration never changes).
 DOSSIER_BUSINESS_REGISTRATION = "dossier_business_registration"
 MV_BUSINESS_REGISTRATION = "mv_business_registration"
 
@@ -484,14 +484,18 @@ API_OBJECTS: frozenset[str] = frozenset(
     {t.name for t in TABLES if t.home is Home.API}
     | set(VIEWS)
     | {a.table for a in AGGREGATES}
-    | {DOSSIER_BUSINESS_REGISTRATION, ALERTS_LIVE.name, ALERTS_RESOLVED.name}
+    | {ALERTS_LIVE.name, ALERTS_RESOLVED.name}
     | set(_ROLLUP_NAMES)
 )
+#: Objects a later migration dropped from the reader's database: not in API_OBJECTS (they no
+#: longer exist), but the migrations that created and dropped them still place them there.
+RETIRED_API_OBJECTS: frozenset[str] = frozenset({DOSSIER_BUSINESS_REGISTRATION})
 
 
 def qualified(name: str, database: str) -> str:
     """`name` in its own database, for the deployment whose main database is `database`."""
-    return f"{home_database(Home.API if name in API_OBJECTS else Home.RAW, database)}.{name}"
+    home = Home.API if name in API_OBJECTS or name in RETIRED_API_OBJECTS else Home.RAW
+    return f"{home_database(home, database)}.{name}"
 
 
 def views_database(database: str) -> str:

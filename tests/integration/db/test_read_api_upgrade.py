@@ -22,6 +22,8 @@ from cityops.db.tables import (
     ALERTS,
     CONSUMER_LAG,
     DEADLETTERS,
+    DOSSIER_BUSINESS_REGISTRATION,
+    MV_BUSINESS_REGISTRATION,
     REF_AGENCIES,
     REF_AREAS,
     REF_PROCEDURES,
@@ -138,6 +140,13 @@ def test_upgrade_moves_the_read_api_and_keeps_every_figure(before_021: Backend) 
         f"SELECT name FROM system.tables WHERE database = '{backend.database}'"
     )
     assert not {name for (name,) in left} & {*VIEWS, ALERTS.name, REF_PROCEDURES.name}
+    # 021's business-registration copy, read by no view since 030, is gone (034) from both
+    # databases, with the materialized view that filled it.
+    orphans = backend.client.execute(
+        f"SELECT name FROM system.tables WHERE database IN ('{backend.database}', '{api}') "
+        f"AND name IN ('{DOSSIER_BUSINESS_REGISTRATION}', '{MV_BUSINESS_REGISTRATION}')"
+    )
+    assert orphans == []
 
     # The materialized views of the raw tables write into the moved aggregates.
     current = Backend(backend.name, backend.client, backend.database)
