@@ -39,9 +39,20 @@ def day_time() -> str:
     return f"toDateTime(day, '{TZ}') AS time"
 
 
-def bucket(column: str) -> str:
-    """Round a DateTime column down to the panel's interval (Grafana's `$__interval_s`)."""
-    return f"toDateTime(intDiv(toUInt32({column}), $__interval_s) * $__interval_s) AS time"
+def bucket(column: str, at_least_s: int = 0) -> str:
+    """Round a DateTime column down to the panel's interval (Grafana's `$__interval_s`), or to
+    `at_least_s` seconds when the interval is shorter (a view with coarser rows)."""
+    width = f"greatest($__interval_s, {at_least_s})" if at_least_s else "$__interval_s"
+    return f"toDateTime(intDiv(toUInt32({column}), {width}) * {width}) AS time"
+
+
+#: From this interval up (Grafana picks 30 minutes for 30 days on a wide panel, a few minutes
+#: for a day or two), a time series over a minute view reads its hourly view instead, in
+#: buckets of at least an hour: over a wide range the minute rows, not the points drawn, made
+#: its cost. The query holds both SELECTs; the one whose condition is false reads nothing.
+COARSE_FROM_INTERVAL_S = 900
+FINE_INTERVAL = f"$__interval_s < {COARSE_FROM_INTERVAL_S}"
+COARSE_INTERVAL = f"$__interval_s >= {COARSE_FROM_INTERVAL_S}"
 
 
 def in_variable(column: str, variable: str) -> str:

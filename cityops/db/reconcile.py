@@ -278,15 +278,15 @@ def view_payment_daily(client: SqlClient, database: str) -> Rows:
     return _query(client, f"SELECT {columns} FROM {{q.v_payment_daily}}", database)
 
 
-# -- v_portal_daily ----------------------------------------------------------------------------
+# -- v_portal_daily, v_portal_hourly -----------------------------------------------------------
 
 PORTAL_FIGURES = ["sessions", "submissions_completed", "ratings", "satisfied_ratings"]
 
 
-def batch_portal_daily(client: SqlClient, database: str) -> Rows:
-    """Events deduplicated by event_id first, then counted."""
-    sql = """
-    SELECT toDate(toTimeZone(o_at, '{tz}')) AS o_day, o_agency,
+def _batch_portal(client: SqlClient, database: str, period: str) -> Rows:
+    """Events deduplicated by event_id first, then counted per `period` (of `o_at`)."""
+    sql = f"""
+    SELECT {period} AS o_period, o_agency,
            uniqExactIf(o_session, o_kind = 'session_started'),
            countIf(o_kind = 'submission_completed'),
            countIf(o_kind = 'rating_submitted'),
@@ -296,16 +296,31 @@ def batch_portal_daily(client: SqlClient, database: str) -> Rows:
         SELECT event_id, any(occurred_at) AS o_at, any(ifNull(agency_code, '')) AS o_agency,
                any(kind) AS o_kind, any(ifNull(session_id, event_id)) AS o_session,
                any(ifNull(rating, 0)) AS o_rating
-        FROM {db}.{portal_events}
+        FROM {{db}}.{{portal_events}}
         GROUP BY event_id
     )
-    GROUP BY o_day, o_agency"""
+    GROUP BY o_period, o_agency"""
     return _query(client, sql, database)
+
+
+def batch_portal_daily(client: SqlClient, database: str) -> Rows:
+    return _batch_portal(client, database, "toDate(toTimeZone(o_at, '{tz}'))")
 
 
 def view_portal_daily(client: SqlClient, database: str) -> Rows:
     columns = ", ".join(("day", "agency_code", *PORTAL_FIGURES))
     return _query(client, f"SELECT {columns} FROM {{q.v_portal_daily}}", database)
+
+
+def batch_portal_hourly(client: SqlClient, database: str) -> Rows:
+    # Through UInt32: 18.16 types the hour of `any(occurred_at)` DateTime('UTC'), which the
+    # driver returns zone-aware, while the view's `hour` column is a plain DateTime.
+    return _batch_portal(client, database, "toDateTime(toUInt32(toStartOfHour(o_at)))")
+
+
+def view_portal_hourly(client: SqlClient, database: str) -> Rows:
+    columns = ", ".join(("hour", "agency_code", *PORTAL_FIGURES))
+    return _query(client, f"SELECT {columns} FROM {{q.v_portal_hourly}}", database)
 
 
 # -- comparison --------------------------------------------------------------------------------
@@ -329,6 +344,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("v_business_registration", batch_business_registration, view_business_registration, 1),
     Figure("v_payment_daily", batch_payment_daily, view_payment_daily, 3),
     Figure("v_portal_daily", batch_portal_daily, view_portal_daily, 2),
+    Figure("v_portal_hourly", batch_portal_hourly, view_portal_hourly, 2),
 )
 
 

@@ -389,6 +389,7 @@ V_PIPELINE_HEALTH = "v_pipeline_health"
 V_DOSSIER_MINUTE = "v_dossier_minute"
 V_PAYMENT_MINUTE = "v_payment_minute"
 V_PORTAL_MINUTE = "v_portal_minute"
+V_PORTAL_HOURLY = "v_portal_hourly"
 V_BUSINESS_REGISTRATION = "v_business_registration"
 V_PAYMENT_PROVIDER_MINUTE = "v_payment_provider_minute"
 V_DEADLETTER_MINUTE = "v_deadletter_minute"
@@ -400,6 +401,7 @@ VIEWS: tuple[str, ...] = (
     V_PAYMENT_MINUTE,
     V_PAYMENT_DAILY,
     V_PORTAL_MINUTE,
+    V_PORTAL_HOURLY,
     V_PORTAL_DAILY,
     V_ALERTS,
     V_PIPELINE_HEALTH,
@@ -414,6 +416,8 @@ AGG_PAYMENT_MINUTE = "agg_payment_minute"
 AGG_PAYMENT_DAILY = "agg_payment_daily"
 AGG_PORTAL_MINUTE = "agg_portal_minute"
 AGG_PORTAL_DAILY = "agg_portal_daily"
+#: Portal figures per hour (migration 035), for the activity panel over wide ranges.
+AGG_PORTAL_HOURLY = "agg_portal_hourly"
 AGG_INGEST_TOTALS = "agg_ingest_totals"
 AGG_INGEST_SECOND = "agg_ingest_second"
 #: Payments per provider and dead letters per reason (migration 022), for two dashboards
@@ -457,6 +461,7 @@ AGGREGATES: tuple[Aggregate, ...] = (
     *_per_source(AGG_INGEST_SECOND, "mv_ingest_second", "ingested_at >= now() - 3600"),
     Aggregate("mv_payment_provider_minute", AGG_PAYMENT_PROVIDER_MINUTE, PAYMENT_EVENTS),
     Aggregate("mv_deadletter_minute", AGG_DEADLETTER_MINUTE, DEADLETTERS, "at"),
+    Aggregate("mv_portal_hourly", AGG_PORTAL_HOURLY, PORTAL_EVENTS),
 )
 
 #: Field code of business registration (đăng ký doanh nghiệp), tracked against 1.5 days.

@@ -5,13 +5,15 @@ The portal views have no area, so a drill-down narrows them by agency only.
 
 from __future__ import annotations
 
-from cityops.db.tables import V_PORTAL_DAILY, V_PORTAL_MINUTE
+from cityops.db.tables import V_PORTAL_DAILY, V_PORTAL_HOURLY, V_PORTAL_MINUTE
 from dashboards import defaults as d
 from dashboards import targets
 from dashboards.columns import linked_agency
 from dashboards.sql import (
+    COARSE_INTERVAL,
     DAYS_IN_RANGE,
     EVERYWHERE,
+    FINE_INTERVAL,
     TODAY,
     Scope,
     agency_names,
@@ -47,14 +49,27 @@ def sessions_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 
 def activity(scope: Scope = EVERYWHERE) -> d.Panel:
+    # Per minute for short ranges, per hour (or the interval, if wider) over wide ones: see
+    # COARSE_FROM_INTERVAL_S. The hourly rows are those of the hours the range touches.
+    figures = "sessions, submissions_completed AS submissions, ratings"
     return d.timeseries(
         "Hoạt động trên cổng",
-        "Portal activity: sessions started, submissions completed and ratings per interval.",
+        "Portal activity: sessions started, submissions completed and ratings per interval "
+        "(per hour at least over ranges of more than a few days).",
         f"""
-        SELECT {bucket("minute")}, sum(sessions) AS sessions,
-               sum(submissions_completed) AS submissions, sum(ratings) AS ratings
-        FROM {V_PORTAL_MINUTE}
-        WHERE $__timeFilter(minute) AND {scope.where(area=False)}
+        SELECT time, sum(sessions) AS sessions, sum(submissions) AS submissions,
+               sum(ratings) AS ratings
+        FROM
+        (
+            SELECT {bucket("minute")}, {figures}
+            FROM {V_PORTAL_MINUTE}
+            WHERE {FINE_INTERVAL} AND $__timeFilter(minute) AND {scope.where(area=False)}
+            UNION ALL
+            SELECT {bucket("hour", at_least_s=3600)}, {figures}
+            FROM {V_PORTAL_HOURLY}
+            WHERE {COARSE_INTERVAL} AND hour >= toStartOfHour($__fromTime)
+                AND hour <= $__toTime AND {scope.where(area=False)}
+        )
         GROUP BY time ORDER BY time
         """,
     )

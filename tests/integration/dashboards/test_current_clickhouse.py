@@ -16,6 +16,7 @@ from cityops.db.sqltext import values
 from dashboards.boards import build_all
 from dashboards.macros import ALL, QueryContext, expand
 from dashboards.proof import alert_queries, dashboard_queries, shape_problems, variable_queries
+from dashboards.sql import COARSE_FROM_INTERVAL_S
 
 from .conftest import load_sample
 
@@ -62,18 +63,23 @@ def chdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ChdbClient,
     client.close()
 
 
-def _ctx(now: datetime, **kwargs: Any) -> QueryContext:
-    return QueryContext(now - timedelta(days=7), now + timedelta(minutes=1), 300, **kwargs)
+def _ctx(now: datetime, interval_s: int = 300, **kwargs: Any) -> QueryContext:
+    return QueryContext(now - timedelta(days=7), now + timedelta(minutes=1), interval_s, **kwargs)
 
 
-def test_dashboard_queries_run_on_current_clickhouse(chdb: tuple[ChdbClient, datetime]) -> None:
+#: A short interval and a wide one: time series read minute views below
+#: COARSE_FROM_INTERVAL_S and hourly ones from it (dashboards/sql.py).
+@pytest.mark.parametrize("interval_s", [300, COARSE_FROM_INTERVAL_S])
+def test_dashboard_queries_run_on_current_clickhouse(
+    chdb: tuple[ChdbClient, datetime], interval_s: int
+) -> None:
     client, now = chdb
     for board in build_all():
         options = {
             name: [str(r[0]) for r in client.execute(expand(q.sql, _ctx(now)))]
             for name, q in variable_queries(board)
         }
-        ctx = _ctx(now, variables={n: [ALL] for n in options}, options=options)
+        ctx = _ctx(now, interval_s, variables={n: [ALL] for n in options}, options=options)
         for query in dashboard_queries(board):
             rows, columns = client.execute(expand(query.sql, ctx), with_column_types=True)
             assert not shape_problems(query.kind, columns, rows), query.origin

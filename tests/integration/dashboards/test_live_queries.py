@@ -19,15 +19,16 @@ from dashboards.proof import (
     shape_problems,
     variable_queries,
 )
+from dashboards.sql import COARSE_FROM_INTERVAL_S
 from dashboards.targets import FRESHNESS_LIMIT_S, OFFICE_HOURS, WORKERS_SILENT_AFTER_S
 from tests.support.accounts import reader_database
 
 
-def _context(now: datetime, **variables: Any) -> QueryContext:
+def _context(now: datetime, interval_s: int = 300, **variables: Any) -> QueryContext:
     return QueryContext(
         time_from=now - timedelta(days=7),
         time_to=now + timedelta(minutes=1),
-        interval_s=300,
+        interval_s=interval_s,
         **variables,
     )
 
@@ -95,6 +96,23 @@ def test_stat_figures_match_the_sample(reader: Any, now: datetime) -> None:
     # The pipeline: the quiet source's last event an hour ago, the portal's a minute ago.
     assert 0 <= value(health.freshness()) <= 120
     assert value(alerts.critical_firing()) == 2, "SXD overdue and SKHDT overdue: two pages"
+
+
+def test_portal_activity_counts_the_same_per_minute_and_per_hour(
+    reader: Any, now: datetime
+) -> None:
+    """Short intervals read v_portal_minute, wide ones v_portal_hourly (dashboards/sql.py):
+    the 5-minute points summed per hour are the hourly points."""
+    panel = portal.activity()
+    query = Query(panel["title"], panel["targets"][0]["rawSql"], "timeseries")
+    fine, _ = _run(reader, query, _context(now, interval_s=300))
+    coarse, _ = _run(reader, query, _context(now, interval_s=COARSE_FROM_INTERVAL_S))
+    per_hour: dict[datetime, list[int]] = {}
+    for time, *figures in fine:
+        hour = time.replace(minute=0)
+        before = per_hour.get(hour, [0, 0, 0])
+        per_hour[hour] = [a + b for a, b in zip(before, figures, strict=True)]
+    assert coarse and [(t, *f) for t, f in sorted(per_hour.items())] == coarse
 
 
 def test_every_alert_query_names_what_fired(reader: Any, now: datetime) -> None:
