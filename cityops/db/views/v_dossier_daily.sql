@@ -11,6 +11,13 @@
 -- the rollup, not ~75,000).
 -- One argMax per figure, not an argMax of a tuple: 18.16 aggregates tuples about 3.5x
 -- slower (a province's 30 days, make bench-queries).
+-- Deduplicated on the four columns, not on (day, cityHash64(agency_code, area_code,
+-- dossier_id)) with any() for the names: measured on 18.16 (bench-queries data, 30 days,
+-- 2026-11-30), the hash key cost the same CPU (within 5%: the names then go through any()
+-- and the outer GROUP BY anyway), and it hides agency_code and area_code from a panel's
+-- pushed-down filter, so a drill-down to one agency read every row of the range instead of
+-- that agency's part of the sorting key (country: 2.9 M rows and 3.7 s of CPU instead of
+-- 1.0 M rows and 0.12 s). Exact, and no collision to reason about.
 SELECT
     day,
     agency_code,
