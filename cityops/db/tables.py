@@ -416,7 +416,7 @@ AGG_PAYMENT_MINUTE = "agg_payment_minute"
 AGG_PAYMENT_DAILY = "agg_payment_daily"
 AGG_PORTAL_MINUTE = "agg_portal_minute"
 AGG_PORTAL_DAILY = "agg_portal_daily"
-#: Portal figures per hour (migration 035), for the activity panel over wide ranges.
+#: Portal figures per hour (migration 036), for the activity panel over wide ranges.
 AGG_PORTAL_HOURLY = "agg_portal_hourly"
 AGG_INGEST_TOTALS = "agg_ingest_totals"
 AGG_INGEST_SECOND = "agg_ingest_second"

@@ -1,4 +1,4 @@
--- v_portal_minute's figures per UTC hour and agency (agg_portal_hourly, migration 035): what
+-- v_portal_minute's figures per UTC hour and agency (agg_portal_hourly, migration 036): what
 -- the activity panel reads when its interval is wide, a bounded number of rows per day.
 SELECT
     hour,
