@@ -100,6 +100,7 @@ class Consumer(upstream.Consumer):
         await inbox.wait_for_room()
 
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - the worker's loop
+        app = self.app
         callback = self.callback
         getmany = self.getmany
         consumer_should_stop = cast(Service, self)._stopped.is_set
@@ -150,11 +151,16 @@ class Consumer(upstream.Consumer):
                             inbox = inbox_for(tp.topic)
                             if inbox is not None:
                                 if inbox.full() or suspended() or not flow_active():
+                                    generation = app.consumer_generation_id
                                     await self.wait_first(
                                         self._inbox_ready(inbox), self.suspend_flow.wait()
                                     )
-                                if not suspended():
-                                    inbox.put(message)
+                                    if suspended() or app.consumer_generation_id != generation:
+                                        # Fetched before a rebalance: read again after its
+                                        # seek (see `Inbox`); marking it read would drop
+                                        # the records the seek delivers before it.
+                                        continue
+                                inbox.put(message)
                             elif (
                                 budget > 0
                                 and not suspended()
