@@ -214,7 +214,9 @@ class Inbox:
 
     Unlike the streams' queues, an inbox is not cleared when flow control *resumes*: after a
     recovery Faust resumes the partitions, seeks and only then resumes flow control, and
-    records fetched during the seek would be dropped without being fetched again.
+    records fetched during the seek would be dropped without being fetched again. A record
+    the drain loop held while waiting for room is dropped instead if a rebalance came
+    meanwhile: it belongs to the fetch before the seek, which delivers it again.
     """
 
     def __init__(self, topic: str, maxsize: int) -> None:
