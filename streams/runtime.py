@@ -54,6 +54,10 @@ MAX_BUDGET = 10_000
 class Consumer(upstream.Consumer):
     """faust-streaming's aiokafka consumer, delivering records without per-record tasks."""
 
+    #: Seeks to the committed offsets so far: records fetched before the latest one are
+    #: fetched again after it, and the drain loop does not deliver them (see `Inbox`).
+    seeks = 0
+
     async def seek_to_committed(self) -> Mapping[TP, int]:
         """Seek every assigned partition to its committed offset, and those with none (or 0)
         back to their first record.
@@ -78,6 +82,7 @@ class Consumer(upstream.Consumer):
             earliest = await self.earliest_offsets(*unset)
             for tp in unset:
                 await self.seek(tp, earliest[tp])
+        self.seeks += 1
         return committed
 
     def _delivery_budget(self) -> int:
@@ -131,7 +136,10 @@ class Consumer(upstream.Consumer):
                 await self.sleep(0)
                 if not self.should_stop:
                     budget = self._delivery_budget()
+                    fetched_after: int | None = None
                     async for tp, message in ait:
+                        if fetched_after is None:  # no await since this fetch returned
+                            fetched_after = self.seeks
                         num_since_yield += 1
                         if num_since_yield > yield_every:
                             await sleep(0)
@@ -156,10 +164,12 @@ class Consumer(upstream.Consumer):
                                         self._inbox_ready(inbox), self.suspend_flow.wait()
                                     )
                                     if suspended() or app.consumer_generation_id != generation:
-                                        # Fetched before a rebalance: read again after its
-                                        # seek (see `Inbox`); marking it read would drop
-                                        # the records the seek delivers before it.
-                                        continue
+                                        continue  # fetched before a rebalance (see `Inbox`)
+                                if self.seeks != fetched_after:
+                                    # Fetched before a seek that came since: the seek
+                                    # delivers it again; marking it read now would drop
+                                    # the records the seek delivers before it.
+                                    continue
                                 inbox.put(message)
                             elif (
                                 budget > 0
@@ -215,8 +225,11 @@ class Inbox:
     Unlike the streams' queues, an inbox is not cleared when flow control *resumes*: after a
     recovery Faust resumes the partitions, seeks and only then resumes flow control, and
     records fetched during the seek would be dropped without being fetched again. A record
-    the drain loop held while waiting for room is dropped instead if a rebalance came
-    meanwhile: it belongs to the fetch before the seek, which delivers it again.
+    of a fetch made before a seek to the committed offsets (the drain loop yields to the
+    event loop inside a fetch, and waits for room) is not put here after that seek: the seek
+    delivers it again, and marking it read first would drop as already read the lower
+    offsets the seek delivers before it (a partition then stalled: its commit cannot pass
+    them; the multi-worker fault tier, 2026-11-30).
     """
 
     def __init__(self, topic: str, maxsize: int) -> None:
