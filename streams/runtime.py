@@ -24,12 +24,13 @@ events/s on the CI machine; see README, Performance). Three changes, in this mod
 3. `LeanMonitor`: Faust's Monitor times every record in and out of every stream for
    statistics nothing here reads (the workers keep their own counters, `/metrics`).
 
-And one fix, not for speed: after a rebalance, partitions nobody has committed yet are read
+And two fixes, not for speed: after a rebalance, partitions nobody has committed yet are read
 again from their first record (`Consumer.seek_to_committed`), as partitions with a committed
-offset are read again from it. Upstream left such a partition past the records it had
-fetched and dropped, and they were never processed.
+offset are read again from it (upstream left such a partition past the records it had
+fetched and dropped, and they were never processed); and records of a fetch made before
+that seek are not handed to the inboxes after it (see `Inbox`).
 
-`_drain_messages` below is upstream's loop with the two branches added; a unit test pins the
+`_drain_messages` below is upstream's loop with these branches added; a unit test pins the
 upstream source it was copied from, so an upgrade of faust-streaming that changes it fails
 loudly instead of silently running stale logic.
 """
