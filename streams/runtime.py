@@ -24,13 +24,12 @@ events/s on the CI machine; see README, Performance). Three changes, in this mod
 3. `LeanMonitor`: Faust's Monitor times every record in and out of every stream for
    statistics nothing here reads (the workers keep their own counters, `/metrics`).
 
-And two fixes, not for speed: after a rebalance, partitions nobody has committed yet are read
+And one fix, not for speed: after a rebalance, partitions nobody has committed yet are read
 again from their first record (`Consumer.seek_to_committed`), as partitions with a committed
-offset are read again from it (upstream left such a partition past the records it had
-fetched and dropped, and they were never processed); and records of a fetch made before
-that seek are not handed to the inboxes after it (see `Inbox`).
+offset are read again from it. Upstream left such a partition past the records it had
+fetched and dropped, and they were never processed.
 
-`_drain_messages` below is upstream's loop with these branches added; a unit test pins the
+`_drain_messages` below is upstream's loop with the two branches added; a unit test pins the
 upstream source it was copied from, so an upgrade of faust-streaming that changes it fails
 loudly instead of silently running stale logic.
 """
@@ -54,10 +53,6 @@ MAX_BUDGET = 10_000
 
 class Consumer(upstream.Consumer):
     """faust-streaming's aiokafka consumer, delivering records without per-record tasks."""
-
-    #: Seeks to the committed offsets so far: records fetched before the latest one are
-    #: fetched again after it, and the drain loop does not deliver them (see `Inbox`).
-    seeks = 0
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         """Seek every assigned partition to its committed offset, and those with none (or 0)
@@ -83,7 +78,6 @@ class Consumer(upstream.Consumer):
             earliest = await self.earliest_offsets(*unset)
             for tp in unset:
                 await self.seek(tp, earliest[tp])
-        self.seeks += 1
         return committed
 
     def _delivery_budget(self) -> int:
@@ -137,10 +131,7 @@ class Consumer(upstream.Consumer):
                 await self.sleep(0)
                 if not self.should_stop:
                     budget = self._delivery_budget()
-                    fetched_after: int | None = None
                     async for tp, message in ait:
-                        if fetched_after is None:  # no await since this fetch returned
-                            fetched_after = self.seeks
                         num_since_yield += 1
                         if num_since_yield > yield_every:
                             await sleep(0)
@@ -165,12 +156,10 @@ class Consumer(upstream.Consumer):
                                         self._inbox_ready(inbox), self.suspend_flow.wait()
                                     )
                                     if suspended() or app.consumer_generation_id != generation:
-                                        continue  # fetched before a rebalance (see `Inbox`)
-                                if self.seeks != fetched_after:
-                                    # Fetched before a seek that came since: the seek
-                                    # delivers it again; marking it read now would drop
-                                    # the records the seek delivers before it.
-                                    continue
+                                        # Fetched before a rebalance: read again after its
+                                        # seek (see `Inbox`); marking it read would drop
+                                        # the records the seek delivers before it.
+                                        continue
                                 inbox.put(message)
                             elif (
                                 budget > 0
@@ -226,11 +215,8 @@ class Inbox:
     Unlike the streams' queues, an inbox is not cleared when flow control *resumes*: after a
     recovery Faust resumes the partitions, seeks and only then resumes flow control, and
     records fetched during the seek would be dropped without being fetched again. A record
-    of a fetch made before a seek to the committed offsets (the drain loop yields to the
-    event loop inside a fetch, and waits for room) is not put here after that seek: the seek
-    delivers it again, and marking it read first would drop as already read the lower
-    offsets the seek delivers before it (a partition then stalled: its commit cannot pass
-    them; the multi-worker fault tier, 2026-11-30).
+    the drain loop held while waiting for room is dropped instead if a rebalance came
+    meanwhile: it belongs to the fetch before the seek, which delivers it again.
     """
 
     def __init__(self, topic: str, maxsize: int) -> None:
