@@ -42,10 +42,12 @@ from typing import Any, cast
 
 import faust
 from faust.sensors.monitor import Monitor
-from faust.transport.consumer import CONSUMER_FETCHING
+from faust.transport.consumer import CONSUMER_FETCHING, ensure_TP
 from faust.transport.drivers import aiokafka as upstream
 from faust.types import TP, CollectionT, EventT, Message, StreamT
 from mode import Service
+
+from streams.delivery_order import DeliveryOrder, Verdict
 
 #: Records delivered on the plain path are re-budgeted at least this often.
 MAX_BUDGET = 10_000
@@ -53,6 +55,10 @@ MAX_BUDGET = 10_000
 
 class Consumer(upstream.Consumer):
     """faust-streaming's aiokafka consumer, delivering records without per-record tasks."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order = DeliveryOrder()
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         """Seek every assigned partition to its committed offset, and those with none (or 0)
@@ -73,12 +79,46 @@ class Consumer(upstream.Consumer):
         the idempotent tables absorb anything read twice.
         """
         committed = await super().seek_to_committed()
-        unset = [tp for tp, offset in committed.items() if not offset]
+        changelogs = self.app.tables.changelog_topics
+        sources = {tp: offset for tp, offset in committed.items() if tp.topic not in changelogs}
+        unset = [tp for tp, offset in sources.items() if not offset]
         if unset:
             earliest = await self.earliest_offsets(*unset)
             for tp in unset:
                 await self.seek(tp, earliest[tp])
+        for tp, offset in sources.items():
+            if offset:
+                self.order.sought(tp, offset)
         return committed
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        await super().seek(partition, offset)
+        self.order.sought(ensure_TP(partition), offset)
+
+    async def _reseek(self, tp: TP) -> None:
+        """Seek `tp` back to the offset its inbox expects (see streams/delivery_order.py)."""
+        expected = self.order.expected(tp)
+        if expected is None or self.suspend_flow.is_set():
+            # A rebalance is on: the seek that ends it decides where the partition starts.
+            self.order.reseek_failed(tp)
+            return
+        self.log.info(
+            "Fetching %r again from offset %r: records before the next were dropped", tp, expected
+        )
+        try:
+            await self.seek(tp, expected)
+        except Exception as exc:  # a refused seek is asked again on the next record
+            self.order.reseek_failed(tp)
+            self.log.warning("Could not seek %r back to offset %r: %r", tp, expected, exc)
+
+    async def _accept_hole(self, tp: TP, start: int, offset: int) -> None:
+        """Offsets `start` to `offset - 1` of `tp` hold no record (deleted by retention before
+        anyone read them): count them read so the partition's commits pass them."""
+        self.log.warning(
+            "%r has no records from offset %r to %r: skipping them", tp, start, offset - 1
+        )
+        if self.app.topics.acks_enabled_for(tp.topic):
+            await self._add_gap(tp, start, offset - 1)
 
     def _delivery_budget(self) -> int:
         """How many records can be delivered now without any delivery having to wait."""
@@ -118,6 +158,8 @@ class Consumer(upstream.Consumer):
         commit_every = self._commit_every
         acks_enabled_for = self.app.topics.acks_enabled_for
         inbox_for = cast(App, self.app).inboxes.get
+        order = self.order
+        fetches = 0
 
         yield_every = 100
         num_since_yield = 0
@@ -127,6 +169,7 @@ class Consumer(upstream.Consumer):
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 set_flag(flag_consumer_fetching)
+                fetches += 1
                 ait = cast(AsyncIterator, getmany(timeout=1.0))
                 await self.sleep(0)
                 if not self.should_stop:
@@ -139,6 +182,38 @@ class Consumer(upstream.Consumer):
                             budget = self._delivery_budget()
 
                         offset = message.offset
+                        inbox = inbox_for(tp.topic)
+                        if inbox is not None:
+                            if commit_every is not None and self._n_acked >= commit_every:
+                                self._n_acked = 0
+                                await self.commit()
+                                budget = self._delivery_budget()
+                            generation = app.consumer_generation_id
+                            expected = order.expected(tp)
+                            verdict = order.verdict(tp, offset, fetches)
+                            if verdict is Verdict.RESEEK:
+                                await self._reseek(tp)
+                                continue
+                            if verdict is Verdict.SKIP:
+                                continue
+                            if verdict is Verdict.HOLE:
+                                await self._accept_hole(tp, cast(int, expected), offset)
+                            if inbox.full() or suspended() or not flow_active():
+                                await self.wait_first(
+                                    self._inbox_ready(inbox), self.suspend_flow.wait()
+                                )
+                            if (
+                                suspended()
+                                or app.consumer_generation_id != generation
+                                or order.expected(tp) != offset
+                            ):
+                                # A rebalance or a seek came while this waited: the seek
+                                # that follows decides where the partition starts again.
+                                continue
+                            inbox.put(message)
+                            order.delivered(tp, offset)
+                            set_read_offset(tp, offset)
+                            continue
                         r_offset = get_read_offset(tp)
                         if r_offset is None or offset >= r_offset:
                             gap = offset - (r_offset or 0)
@@ -148,20 +223,7 @@ class Consumer(upstream.Consumer):
                                 self._n_acked = 0
                                 await self.commit()
                                 budget = self._delivery_budget()
-                            inbox = inbox_for(tp.topic)
-                            if inbox is not None:
-                                if inbox.full() or suspended() or not flow_active():
-                                    generation = app.consumer_generation_id
-                                    await self.wait_first(
-                                        self._inbox_ready(inbox), self.suspend_flow.wait()
-                                    )
-                                    if suspended() or app.consumer_generation_id != generation:
-                                        # Fetched before a rebalance: read again after its
-                                        # seek (see `Inbox`); marking it read would drop
-                                        # the records the seek delivers before it.
-                                        continue
-                                inbox.put(message)
-                            elif (
+                            if (
                                 budget > 0
                                 and not suspended()
                                 and flow_active()
@@ -327,6 +389,7 @@ class App(faust.App):
         # No await before upstream stops the flow: nothing is put in between.
         for inbox in self.inboxes.values():
             inbox.clear()
+        cast(Consumer, self.consumer).order.forget()
         await super()._on_partitions_revoked(revoked)
 
     def _new_transport(self) -> Transport:

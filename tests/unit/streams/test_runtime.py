@@ -6,14 +6,17 @@ import asyncio
 import hashlib
 import inspect
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from faust.transport.consumer import Consumer as UpstreamConsumer
+from faust.types import TP
 
 from cityops.settings import KafkaSettings, Settings, StreamsSettings
 from streams import runtime
 from streams.app import create_app
+from streams.delivery_order import DeliveryOrder
 from streams.runtime import App, Inbox, LeanMonitor, StockApp
 from tests.unit.streams.conftest import RecordingSink
 
@@ -145,26 +148,34 @@ def test_partitions_never_committed_are_read_again_from_their_first_record(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """aiokafka's seek_to_committed leaves a partition without a committed offset (or at 0)
-    where its last fetch put it; the runtime's consumer seeks it to its first record."""
-    committed = {("t", 0): 42, ("t", 1): None, ("t", 2): 0}
+    where its last fetch put it; the runtime's consumer seeks a source partition to its
+    first record. A table's changelog is left where its recovery put it (its offsets are the
+    table's, never committed by the group): reading a standby's changelog again from its
+    first record would take its copy back in time."""
+    committed = {TP("t", 0): 42, TP("t", 1): None, TP("t", 2): 0, TP("t-changelog", 0): None}
     seeks: list[tuple[Any, int]] = []
 
     async def upstream_seek_to_committed(self: Any) -> dict[Any, int | None]:
         return committed
 
+    async def upstream_seek(self: Any, tp: Any, offset: int) -> None:
+        seeks.append((tp, offset))
+
     async def earliest_offsets(*tps: Any) -> dict[Any, int]:
         return {tp: 7 for tp in tps}
 
-    async def seek(tp: Any, offset: int) -> None:
-        seeks.append((tp, offset))
-
     monkeypatch.setattr(runtime.upstream.Consumer, "seek_to_committed", upstream_seek_to_committed)
+    monkeypatch.setattr(runtime.upstream.Consumer, "seek", upstream_seek)
     consumer = runtime.Consumer.__new__(runtime.Consumer)
+    consumer.app = SimpleNamespace(tables=SimpleNamespace(changelog_topics={"t-changelog"}))
+    consumer.order = DeliveryOrder()
     consumer.earliest_offsets = earliest_offsets  # type: ignore[method-assign]
-    consumer.seek = seek  # type: ignore[method-assign]
 
     assert run(consumer.seek_to_committed()) == committed
-    assert sorted(seeks) == [(("t", 1), 7), (("t", 2), 7)]
+    assert sorted(seeks) == [(TP("t", 1), 7), (TP("t", 2), 7)]
+    # and the drain loop delivers each source partition from there on, nothing before
+    assert [consumer.order.expected(TP("t", p)) for p in range(3)] == [42, 7, 7]
+    assert consumer.order.expected(TP("t-changelog", 0)) is None
 
 
 def test_aiokafka_still_leaves_never_committed_partitions_where_they_are() -> None:
