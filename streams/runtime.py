@@ -24,19 +24,24 @@ events/s on the CI machine; see README, Performance). Three changes, in this mod
 3. `LeanMonitor`: Faust's Monitor times every record in and out of every stream for
    statistics nothing here reads (the workers keep their own counters, `/metrics`).
 
-And one fix, not for speed: after a rebalance, partitions nobody has committed yet are read
-again from their first record (`Consumer.seek_to_committed`), as partitions with a committed
-offset are read again from it. Upstream left such a partition past the records it had
-fetched and dropped, and they were never processed.
+And two fixes, not for speed. After a rebalance, partitions nobody has committed yet are
+read again from their first record (`Consumer.seek_to_committed`), as partitions with a
+committed offset are read again from it; upstream left such a partition past the records it
+had fetched and dropped, and they were never processed. And the source records reach their
+inboxes in offset order without holes (`streams/delivery_order.py`): upstream took a record
+past its read offset for a gap to commit past, and one from a fetch older than a seek could
+be such a record.
 
-`_drain_messages` below is upstream's loop with the two branches added; a unit test pins the
-upstream source it was copied from, so an upgrade of faust-streaming that changes it fails
-loudly instead of silently running stale logic.
+`_drain_messages` below is upstream's loop with the inbox branch (ordered) and the plain
+delivery branch added; a unit test pins the upstream source it was copied from, so an
+upgrade of faust-streaming that changes it fails loudly instead of silently running stale
+logic.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, cast
 
@@ -48,6 +53,8 @@ from faust.types import TP, CollectionT, EventT, Message, StreamT
 from mode import Service
 
 from streams.delivery_order import DeliveryOrder, Verdict
+
+log = logging.getLogger("cityops.streams")
 
 #: Records delivered on the plain path are re-budgeted at least this often.
 MAX_BUDGET = 10_000
@@ -102,21 +109,19 @@ class Consumer(upstream.Consumer):
             # A rebalance is on: the seek that ends it decides where the partition starts.
             self.order.reseek_failed(tp)
             return
-        self.log.info(
-            "Fetching %r again from offset %r: records before the next were dropped", tp, expected
+        log.info(
+            "Fetching %s again from offset %d: records before the next were dropped", tp, expected
         )
         try:
             await self.seek(tp, expected)
         except Exception as exc:  # a refused seek is asked again on the next record
             self.order.reseek_failed(tp)
-            self.log.warning("Could not seek %r back to offset %r: %r", tp, expected, exc)
+            log.warning("Could not seek %s back to offset %d: %r", tp, expected, exc)
 
     async def _accept_hole(self, tp: TP, start: int, offset: int) -> None:
         """Offsets `start` to `offset - 1` of `tp` hold no record (deleted by retention before
         anyone read them): count them read so the partition's commits pass them."""
-        self.log.warning(
-            "%r has no records from offset %r to %r: skipping them", tp, start, offset - 1
-        )
+        log.warning("%s has no records from offset %d to %d: skipping them", tp, start, offset - 1)
         if self.app.topics.acks_enabled_for(tp.topic):
             await self._add_gap(tp, start, offset - 1)
 
