@@ -195,6 +195,7 @@ def register_batch_processor(
         _register_stock_agent(ctx, topic, name, handle)
         return
     inbox = ctx.app.inbox(topic, maxsize=2 * cfg.batch_max_rows)
+    handover = ctx.app.handover
     ctx.processors[name] = handle
 
     async def flush_then_ack(records: list[Message], tables: set[str]) -> None:
@@ -215,7 +216,7 @@ def register_batch_processor(
                 batch = await inbox.take(cfg.batch_max_rows, cfg.batch_max_seconds)
                 if not batch:
                     continue
-                with recording_tables() as tables:
+                with handover.handling(), recording_tables() as tables:
                     await handle(batch)
                 if in_flight is not None:
                     await in_flight

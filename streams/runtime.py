@@ -53,8 +53,12 @@ from faust.types import TP, CollectionT, EventT, Message, StreamT
 from mode import Service
 
 from streams.delivery_order import DeliveryOrder, Verdict
+from streams.handover import Handover
 
 log = logging.getLogger("cityops.streams")
+
+#: Of the group's rebalance timeout, what a revocation may wait for its changelog records.
+HANDOVER_SHARE = 0.5
 
 #: Records delivered on the plain path are re-budgeted at least this often.
 MAX_BUDGET = 10_000
@@ -381,6 +385,8 @@ class App(faust.App):
         super().__init__(id, **options)
         #: Topic name -> the inbox its records are delivered to (see `Inbox`).
         self.inboxes: dict[str, Inbox] = {}
+        #: The batches taken from the inboxes and not yet turned into table writes.
+        self.handover = Handover()
 
     def inbox(self, topic: faust.TopicT, maxsize: int) -> Inbox:
         """Subscribe to `topic`, its records delivered in batches to the returned inbox."""
@@ -396,6 +402,12 @@ class App(faust.App):
             inbox.clear()
         cast(Consumer, self.consumer).order.forget()
         await super()._on_partitions_revoked(revoked)
+        if not self.should_stop:
+            # Still inside the revocation: the group waits for it before the next owner
+            # recovers these partitions (streams/handover.py).
+            await self.handover.settle(
+                self.producer, HANDOVER_SHARE * self.conf.broker_rebalance_timeout
+            )
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
