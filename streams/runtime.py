@@ -72,8 +72,8 @@ class Consumer(upstream.Consumer):
         self.order = DeliveryOrder()
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
-        """Seek every assigned partition to its committed offset, and those with none (or 0)
-        back to their first record.
+        """Seek every source partition to its committed offset, and those with none (or 0)
+        back to their first record; a table's changelog is left where its recovery put it.
 
         Faust drops records it fetched but cannot deliver now: `Consumer.getmany` skips the
         records of partitions paused for a recovery and abandons the rest of a fetch when
@@ -93,13 +93,13 @@ class Consumer(upstream.Consumer):
         changelogs = self.app.tables.changelog_topics
         sources = {tp: offset for tp, offset in committed.items() if tp.topic not in changelogs}
         unset = [tp for tp, offset in sources.items() if not offset]
-        if unset:
-            earliest = await self.earliest_offsets(*unset)
-            for tp in unset:
-                await self.seek(tp, earliest[tp])
+        earliest = await self.earliest_offsets(*unset) if unset else {}
+        # Sought again here, on the event loop, even where aiokafka already did in its own
+        # thread: records it fetched after its seek and before this point reached the drain
+        # loop while the partition's start was unknown, and were skipped (see
+        # streams/delivery_order.py); from this seek on they are fetched again.
         for tp, offset in sources.items():
-            if offset:
-                self.order.sought(tp, offset)
+            await self.seek(tp, offset if offset else earliest[tp])
         return committed
 
     async def seek(self, partition: TP, offset: int) -> None:

@@ -172,7 +172,9 @@ def test_partitions_never_committed_are_read_again_from_their_first_record(
     consumer.earliest_offsets = earliest_offsets  # type: ignore[method-assign]
 
     assert run(consumer.seek_to_committed()) == committed
-    assert sorted(seeks) == [(TP("t", 1), 7), (TP("t", 2), 7)]
+    # every source partition is sought once more on the event loop (records fetched while
+    # its start was unknown are fetched again), a changelog partition never
+    assert sorted(seeks) == [(TP("t", 0), 42), (TP("t", 1), 7), (TP("t", 2), 7)]
     # and the drain loop delivers each source partition from there on, nothing before
     assert [consumer.order.expected(TP("t", p)) for p in range(3)] == [42, 7, 7]
     assert consumer.order.expected(TP("t-changelog", 0)) is None
