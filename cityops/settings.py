@@ -283,8 +283,8 @@ class StreamsSettings(BaseModel):
     store_write_buffer_mib: int = Field(8, ge=1)
     store_block_cache_mib: int = Field(8, ge=1)
     #: Workers that keep a warm copy of each table partition besides its owner, so a lost
-    #: worker's partitions move to one that is already caught up. 0 by default, production
-    #: included, until tests/faults/test_standby.py passes (`PRODUCTION_DURABILITY` below).
+    #: worker's partitions move to one that is already caught up. 0 on the local stack, 1 in
+    #: production (`PRODUCTION_DURABILITY` below; tests/faults/test_standby.py).
     #: RocksDB only: Faust's memory store drops standby copies after every recovery, so with
     #: memory:// the workers keep none (streams/app.py, `standby_replicas`; docs/
     #: operations.md, "Scaling out and failover: Kafka and workers").
@@ -347,15 +347,14 @@ class AlertingSettings(BaseModel):
     webhook_token_path: str = ""
 
 
-#: Production's defaults where the local stack's are 1: three copies of every topic, writes
-#: acknowledged by two (`acks=all`). A cluster of three brokers then loses one without losing
-#: a record or stopping. No standby table copies by default, not even in production: a standby
-#: promoted after its owner's death can still lack states (tests/faults/test_standby.py, 3,712
-#: of 60,000 behind at load ~20 on 2026-11-30, after streams/standby.py closed one cause), and a
-#: figure a duty officer cannot trust costs more than a slower failover (the successor re-reads
-#: the changelog instead). Set `standby_replicas: 1` once that test passes.
+#: Production's defaults where the local stack's are 1 or 0: three copies of every topic,
+#: writes acknowledged by two (`acks=all`), so a cluster of three brokers loses one without
+#: losing a record or stopping; and one standby copy of every table partition, so a lost
+#: worker's partitions go to one that has read their changelog already
+#: (tests/faults/test_standby.py; docs/operations.md, "Scaling out and failover").
 PRODUCTION_DURABILITY: dict[str, dict[str, int]] = {
     "kafka": {"replication_factor": 3, "min_insync_replicas": 2},
+    "streams": {"standby_replicas": 1},
 }
 
 

@@ -10,8 +10,8 @@ from the next ones: its copy had a hole, and its stored offset (RocksDB) claimed
 of the hole. A standby promoted after its peer's death then served the states from before the
 hole (2026-11-30, 60,000 open dossiers: 1,930 records of one partition dropped and 1,435
 states missing in one run; with this module, 2,333 such records kept and none missing in the
-next). Another loss of a promoted standby remains (tests/faults/test_standby.py, an expected
-failure), which is why no standby is kept by default.
+next). The other loss found, changelog records still buffered by the previous owner when it
+handed a partition over, is streams/handover.py's.
 
 `ChangelogQueue` keeps, when flow control resumes after a finished recovery, the records of
 the partitions that are standby copies now: they were fetched after this generation's seek of

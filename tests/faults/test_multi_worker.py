@@ -6,8 +6,8 @@ first with every worker alive, then with only one left (issue 7, issue 10).
 A SIGKILLed worker comes back on the state folder it left. Two runs are on RocksDB (the
 default store outside tests, issue 12): the returning worker finds tables that went stale
 while the others owned its partitions, and figures stay exact only if it replays each
-changelog from the offset its copy stored. The last adds one standby replica, an expected
-failure while a promoted standby can lack states (tests/faults/test_standby.py)."""
+changelog from the offset its copy stored. The last adds one standby replica, production's
+default."""
 
 from __future__ import annotations
 
@@ -30,14 +30,7 @@ RUNS = [
     ({}, 1),
     (ROCKSDB, 2),
     (ROCKSDB, 3),
-    pytest.param(
-        {**ROCKSDB, "CITYOPS_STREAMS__STANDBY_REPLICAS": "1"},
-        4,
-        marks=pytest.mark.xfail(
-            reason="issue 12: a promoted standby can lack states (tests/faults/test_standby.py)",
-            strict=False,
-        ),
-    ),
+    ({**ROCKSDB, "CITYOPS_STREAMS__STANDBY_REPLICAS": "1"}, 4),
 ]
 
 

@@ -6,13 +6,12 @@ reading when its recovery ends. A is SIGKILLed; B's standby copies become its ac
 read only the changelog after the offset they stored, and a second event of every dossier
 arrives. Every dossier's state must then include both events.
 
-An expected failure (issue 12). streams/standby.py closed one cause: the standby records
-fetched while B's recovery ended were dropped (1,930 and 2,333 of one partition in two runs)
-and B served the states from before them (1,435 of 60,000 dossiers behind in one run; none with
-the fix in the next). When A dies before it finished recovering B's join (`join-recovering`),
-B still lacks states: 3,712 of 60,000 (41,584 without the fix), 13,591 on 2026-11-30's final
-code; another loss, not found yet. `standby-reading` passed 2 runs of 2. The default keeps no
-standby until both pass."""
+Two causes of missing states were found and fixed. The standby records fetched while B's
+recovery ended were dropped (streams/standby.py: 1,930 and 2,333 records of one partition in
+two runs, 1,435 of 60,000 dossiers behind). And A handed partitions over with thousands of
+changelog records still in its producer buffer (streams/handover.py): B recovered two
+partitions from 60 and 78 records where ~10,000 each were due, and lacked 4,870 and 6,657
+states once promoted. With both fixes each variant passed 3 runs of 3 (2026-11-30)."""
 
 from __future__ import annotations
 
@@ -41,7 +40,6 @@ def _events(status: str, minutes: float) -> list[DossierEvent]:
     ]
 
 
-@pytest.mark.xfail(reason="issue 12: a promoted standby can lack states", strict=False)
 @pytest.mark.parametrize("joined_seconds", [40, 20], ids=["standby-reading", "join-recovering"])
 def test_promoted_standby_holds_every_state(  # type: ignore[no-untyped-def]
     pipeline_settings, start_worker, ch, joined_seconds

@@ -21,8 +21,13 @@ def test_production_defaults_survive_one_broker(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("CITYOPS_ENV", "production")
     settings = Settings()
     assert (settings.kafka.replication_factor, settings.kafka.min_insync_replicas) == (3, 2)
-    # No standby until tests/faults/test_standby.py passes (PRODUCTION_DURABILITY).
-    assert settings.streams.standby_replicas == 0
+    assert settings.streams.standby_replicas == 1
+
+
+def test_production_keeps_a_configured_standby_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CITYOPS_ENV", "production")
+    monkeypatch.setenv("CITYOPS_STREAMS__STANDBY_REPLICAS", "0")
+    assert Settings().streams.standby_replicas == 0
 
 
 def test_production_keeps_what_its_configuration_sets(monkeypatch: pytest.MonkeyPatch) -> None:
