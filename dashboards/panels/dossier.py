@@ -17,6 +17,8 @@ from dashboards import defaults as d
 from dashboards import targets
 from dashboards.columns import dashboard_url, data_link, linked_agency
 from dashboards.sql import (
+    BELOW_DAILY_INTERVAL,
+    DAILY_INTERVAL,
     DAYS_IN_RANGE,
     EVERYWHERE,
     TODAY,
@@ -114,14 +116,24 @@ def overdue_share(scope: Scope = EVERYWHERE) -> d.Panel:
 
 
 def flow(scope: Scope = EVERYWHERE) -> d.Panel:
+    # Per interval for short ranges, per local day over wide ones (DAILY_FROM_INTERVAL_S):
+    # the query holds both SELECTs; the one whose condition is false reads nothing.
     return d.timeseries(
         "Tiếp nhận và giải quyết",
         "Received and resolved: dossiers received and resolved per interval over the selected time"
-        " range.",
+        " range (per day over ranges of about three weeks or more).",
         f"""
-        SELECT {bucket("minute")}, sum(received) AS received, sum(resolved) AS resolved
-        FROM {V_DOSSIER_MINUTE}
-        WHERE $__timeFilter(minute) AND {scope.where()}
+        SELECT time, sum(received) AS received, sum(resolved) AS resolved
+        FROM
+        (
+            SELECT {bucket("minute")}, received, resolved
+            FROM {V_DOSSIER_MINUTE}
+            WHERE {BELOW_DAILY_INTERVAL} AND $__timeFilter(minute) AND {scope.where()}
+            UNION ALL
+            SELECT {day_time()}, received, resolved
+            FROM {V_DOSSIER_DAILY}
+            WHERE {DAILY_INTERVAL} AND {DAYS_IN_RANGE} AND {scope.where()}
+        )
         GROUP BY time ORDER BY time
         """,
     )
