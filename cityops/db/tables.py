@@ -385,6 +385,9 @@ V_DOSSIER_OPEN = "v_dossier_open"
 V_PAYMENT_DAILY = "v_payment_daily"
 V_PORTAL_DAILY = "v_portal_daily"
 V_ALERTS = "v_alerts"
+#: The alerts firing or changed within the hour (`v_alerts`' first part): what a query for
+#: firing alerts reads.
+V_ALERTS_LIVE = "v_alerts_live"
 V_PIPELINE_HEALTH = "v_pipeline_health"
 V_DOSSIER_MINUTE = "v_dossier_minute"
 V_PAYMENT_MINUTE = "v_payment_minute"
@@ -403,6 +406,7 @@ VIEWS: tuple[str, ...] = (
     V_PORTAL_MINUTE,
     V_PORTAL_HOURLY,
     V_PORTAL_DAILY,
+    V_ALERTS_LIVE,
     V_ALERTS,
     V_PIPELINE_HEALTH,
     V_BUSINESS_REGISTRATION,
