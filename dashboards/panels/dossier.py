@@ -9,6 +9,7 @@ from __future__ import annotations
 from cityops.db.tables import (
     BUSINESS_REGISTRATION_FIELD,
     V_BUSINESS_REGISTRATION,
+    V_DOSSIER_AGENCY_DAILY,
     V_DOSSIER_DAILY,
     V_DOSSIER_MINUTE,
     V_DOSSIER_OPEN,
@@ -33,6 +34,13 @@ from dashboards.sql import (
 from dashboards.uids import DOSSIERS
 
 ON_TIME = targets.ON_TIME
+
+
+def daily_view(scope: Scope) -> str:
+    """The daily view a panel over a range reads: per agency when the scope has no area to
+    filter (the wall), per (agency, area) cell otherwise. A country's cells hold about one
+    dossier each; per agency its rolled days are ~1,100 rows a day (migration 037)."""
+    return V_DOSSIER_DAILY if scope.area_var else V_DOSSIER_AGENCY_DAILY
 
 
 def received_today(scope: Scope = EVERYWHERE) -> d.Panel:
@@ -131,7 +139,7 @@ def flow(scope: Scope = EVERYWHERE) -> d.Panel:
             WHERE {BELOW_DAILY_INTERVAL} AND $__timeFilter(minute) AND {scope.where()}
             UNION ALL
             SELECT {day_time()}, received, resolved
-            FROM {V_DOSSIER_DAILY}
+            FROM {daily_view(scope)}
             WHERE {DAILY_INTERVAL} AND {DAYS_IN_RANGE} AND {scope.where()}
         )
         GROUP BY time ORDER BY time
@@ -148,7 +156,7 @@ def on_time_trend(scope: Scope = EVERYWHERE) -> d.Panel:
         SELECT {day_time()},
                {ratio(ON_TIME.numerator, ON_TIME.denominator)} AS on_time_rate,
                {ratio("online_received", "received")} AS online_share
-        FROM {V_DOSSIER_DAILY}
+        FROM {daily_view(scope)}
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY time ORDER BY time
         """,
@@ -164,7 +172,7 @@ def processing_hours_trend(scope: Scope = EVERYWHERE) -> d.Panel:
         f"""
         SELECT {day_time()},
                {ratio("processing_hours_sum", "processing_hours_count")} AS avg_hours
-        FROM {V_DOSSIER_DAILY}
+        FROM {daily_view(scope)}
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY time ORDER BY time
         """,
@@ -185,7 +193,7 @@ def worst_agencies(scope: Scope = EVERYWHERE, limit: int = 10, height: int = 8) 
         SELECT agency_code, sum(received) AS n_received, sum(resolved) AS n_resolved,
                sum(resolved_late) AS n_late,
                {ratio(ON_TIME.numerator, ON_TIME.denominator)} AS on_time_rate
-        FROM {V_DOSSIER_DAILY}
+        FROM {daily_view(scope)}
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY agency_code"""
     return d.table(
