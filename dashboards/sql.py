@@ -54,6 +54,15 @@ COARSE_FROM_INTERVAL_S = 900
 FINE_INTERVAL = f"$__interval_s < {COARSE_FROM_INTERVAL_S}"
 COARSE_INTERVAL = f"$__interval_s >= {COARSE_FROM_INTERVAL_S}"
 
+#: From this interval up (Grafana's 30 minutes for 30 days, from about three weeks on a wide
+#: panel), a time series whose minute view reads a row per dossier reads the daily view
+#: instead, one point per local day: a country's hours hold about one dossier per agency and
+#: area, so an hourly view would cost as many rows as the minute one (make bench-queries,
+#: README "Performance"), while a settled day is read from its rolled-up cells.
+DAILY_FROM_INTERVAL_S = 1800
+BELOW_DAILY_INTERVAL = f"$__interval_s < {DAILY_FROM_INTERVAL_S}"
+DAILY_INTERVAL = f"$__interval_s >= {DAILY_FROM_INTERVAL_S}"
+
 
 def in_variable(column: str, variable: str) -> str:
     """`column IN (...)` over a multi-value template variable ("All" expands to every value)."""

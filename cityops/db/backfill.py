@@ -26,7 +26,7 @@ from cityops.db.dossier_history import (
     backfill_business_history,
     backfill_dossier_history,
 )
-from cityops.db.dossier_rollup import ROLLUP_HISTORY, backfill_rollup
+from cityops.db.dossier_rollup import AGENCY_ROLLUP_HISTORY, ROLLUP_HISTORY, backfill_rollup
 from cityops.db.open_dossiers import OPEN_HISTORY, backfill_open
 from cityops.db.sqltext import identifier, literal
 from cityops.db.tables import AGGREGATES, BACKFILLS, Aggregate, qualified
@@ -107,6 +107,8 @@ def backfill(client: SqlClient, database: str, *, again: bool = False) -> dict[s
         ALERTS_HISTORY: backfill_alerts,
         # After the dossier KPIs' history: it rolls their settled days.
         ROLLUP_HISTORY: backfill_rollup,
+        # Migration 037 marked the days rolled before it as changed: roll them into both.
+        AGENCY_ROLLUP_HISTORY: backfill_rollup,
     }
     for name, fill in history.items():
         if name not in done_before or again:

@@ -142,8 +142,8 @@ def compact(
 ) -> None:
     """Drop closed dossiers from `dossier_open` and resolved alerts from `alerts_live`, so
     `v_dossier_open` and a query for firing alerts in `v_alerts` read what is open only, and
-    roll up the settled days of the dossier KPIs that changed, so `v_dossier_daily` reads
-    their cells instead of every dossier.
+    roll up the settled days of the dossier KPIs that changed, so `v_dossier_daily` and
+    `v_dossier_agency_daily` read their cells or agencies instead of every dossier.
 
     Maintenance, run as the migrator: `OPTIMIZE` and `ALTER ... DELETE` are DDL, which the
     workers' account may not run (least privilege). Schedule it (`--every 600`: the demo and

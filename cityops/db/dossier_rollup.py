@@ -1,4 +1,5 @@
-"""Roll settled days of `dossier_kpi_daily` into per-cell sums for `v_dossier_daily`.
+"""Roll settled days of `dossier_kpi_daily` into per-cell sums for `v_dossier_daily`, and
+per-agency sums for `v_dossier_agency_daily`.
 
 `dossier_kpi_daily` holds one row per (local day, agency, area) cell and dossier, and a
 query must keep each dossier's latest row before summing: its cost follows the number of
@@ -24,6 +25,7 @@ from datetime import date
 from cityops.db.client import SqlClient
 from cityops.db.sqltext import identifier, literal
 from cityops.db.tables import (
+    DOSSIER_KPI_AGENCY_ROLLUP,
     DOSSIER_KPI_DAILY,
     DOSSIER_KPI_DAILY_ROLLUP,
     DOSSIER_KPI_DAY_STATUS,
@@ -35,10 +37,20 @@ log = logging.getLogger(__name__)
 
 #: Recorded in `backfills` once the history of an upgraded deployment is rolled.
 ROLLUP_HISTORY = "dossier_kpi_rollup_history"
+#: Recorded once the days rolled before migration 037 are rolled again into both tables.
+AGENCY_ROLLUP_HISTORY = "dossier_kpi_agency_rollup_history"
 #: Days this recent (local) stay per dossier: the workers still write them all the time.
 RECENT_DAYS = 2
 #: How far before its start a roll is stamped (see the module's docstring).
 MARGIN_SECONDS = 60
+
+#: What a roll writes, each from the same per-dossier rows: the sums per (day, agency, area)
+#: cell for `v_dossier_daily`, and per (day, agency) for `v_dossier_agency_daily` (migration
+#: 037: a country's cells hold about one dossier each, so only the coarser sums are small).
+_ROLLUPS = (
+    (DOSSIER_KPI_DAILY_ROLLUP, "day, agency_code, area_code"),
+    (DOSSIER_KPI_AGENCY_ROLLUP, "day, agency_code"),
+)
 
 #: The figures of a (cell, dossier) row: what a roll sums per cell.
 _FIGURES = tuple(
@@ -79,14 +91,15 @@ def roll(
         by_month[(day.year, day.month)].append(day)
     for month_days in by_month.values():
         listed = ", ".join(literal(d) for d in month_days)
-        client.execute(
-            f"INSERT INTO {qualified(DOSSIER_KPI_DAILY_ROLLUP, db)} "
-            f"SELECT day, agency_code, area_code, {sums}, {stamp} FROM ("
-            f"SELECT day, agency_code, area_code, dossier_id, {latest} "
-            f"FROM {qualified(DOSSIER_KPI_DAILY.name, db)} "
-            f"WHERE day IN ({listed}) GROUP BY day, agency_code, area_code, dossier_id) "
-            "GROUP BY day, agency_code, area_code"
-        )
+        for table, keys in _ROLLUPS:
+            client.execute(
+                f"INSERT INTO {qualified(table, db)} "
+                f"SELECT {keys}, {sums}, {stamp} FROM ("
+                f"SELECT day, agency_code, area_code, dossier_id, {latest} "
+                f"FROM {qualified(DOSSIER_KPI_DAILY.name, db)} "
+                f"WHERE day IN ({listed}) GROUP BY day, agency_code, area_code, dossier_id) "
+                f"GROUP BY {keys}"
+            )
         client.execute(
             f"INSERT INTO {qualified(DOSSIER_KPI_DAY_STATUS, db)} (day, rolled, at, version) "
             f"SELECT arrayJoin([{listed}]), 1, {stamp}, toUInt64(toUInt32({stamp})) * 2"

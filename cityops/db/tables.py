@@ -381,10 +381,15 @@ DOSSIER_DESCRIPTIVE_FIELDS: tuple[str, ...] = tuple(
 
 # The read API (contract.md) and the live-wall views.
 V_DOSSIER_DAILY = "v_dossier_daily"
+#: `v_dossier_daily` per (day, agency), without the area: what the panels over agencies read.
+V_DOSSIER_AGENCY_DAILY = "v_dossier_agency_daily"
 V_DOSSIER_OPEN = "v_dossier_open"
 V_PAYMENT_DAILY = "v_payment_daily"
 V_PORTAL_DAILY = "v_portal_daily"
 V_ALERTS = "v_alerts"
+#: The alerts firing or changed within the hour (`v_alerts`' first part): what a query for
+#: firing alerts reads.
+V_ALERTS_LIVE = "v_alerts_live"
 V_PIPELINE_HEALTH = "v_pipeline_health"
 V_DOSSIER_MINUTE = "v_dossier_minute"
 V_PAYMENT_MINUTE = "v_payment_minute"
@@ -397,12 +402,14 @@ V_DEADLETTER_MINUTE = "v_deadletter_minute"
 VIEWS: tuple[str, ...] = (
     V_DOSSIER_MINUTE,
     V_DOSSIER_DAILY,
+    V_DOSSIER_AGENCY_DAILY,
     V_DOSSIER_OPEN,
     V_PAYMENT_MINUTE,
     V_PAYMENT_DAILY,
     V_PORTAL_MINUTE,
     V_PORTAL_HOURLY,
     V_PORTAL_DAILY,
+    V_ALERTS_LIVE,
     V_ALERTS,
     V_PIPELINE_HEALTH,
     V_BUSINESS_REGISTRATION,
@@ -480,7 +487,11 @@ MV_BUSINESS_REGISTRATION = "mv_business_registration"
 DOSSIER_KPI_DAILY_ROLLUP = "dossier_kpi_daily_rollup"
 DOSSIER_KPI_DAY_STATUS = "dossier_kpi_day_status"
 MV_DOSSIER_KPI_DAY_STATUS = "mv_dossier_kpi_day_status"
-_ROLLUP_NAMES = (DOSSIER_KPI_DAILY_ROLLUP, DOSSIER_KPI_DAY_STATUS)
+#: The same sums per (day, agency), for `v_dossier_agency_daily` (migration 037): a country's
+#: (day, agency, area) cells hold about one dossier each, so only a coarser rollup shrinks
+#: what the panels over every agency read.
+DOSSIER_KPI_AGENCY_ROLLUP = "dossier_kpi_agency_rollup"
+_ROLLUP_NAMES = (DOSSIER_KPI_DAILY_ROLLUP, DOSSIER_KPI_DAY_STATUS, DOSSIER_KPI_AGENCY_ROLLUP)
 
 #: Everything in the reader's database (cityops/db/databases.py): the read-API views and
 #: every table they read. The rest (raw events, dossier_state, dead letters, bookkeeping,

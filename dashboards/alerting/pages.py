@@ -10,7 +10,7 @@ repeats them hourly at most, so a bad morning is one page per desk, not hundreds
 from __future__ import annotations
 
 from cityops.contract import AlertState, Severity
-from cityops.db.tables import V_ALERTS
+from cityops.db.tables import V_ALERTS_LIVE
 from dashboards.alert_kinds import KINDS
 from dashboards.alerting.model import Detail, Rule, reduced_ref
 from dashboards.uids import DOSSIERS
@@ -28,8 +28,9 @@ _PAGED = (
 _LABELS = "ifNull(agency_code, '') AS agency, kind, severity"
 
 
-def firing_sql(view: str = V_ALERTS) -> str:
-    """Firing alerts per agency, kind and severity (`view`: qualified where needed)."""
+def firing_sql(view: str = V_ALERTS_LIVE) -> str:
+    """Firing alerts per agency, kind and severity (`view`: qualified where needed; every
+    firing alert is in `v_alerts_live`)."""
     return f"""
     SELECT {_LABELS}, toFloat64(count()) AS value
     FROM {view}
@@ -41,7 +42,7 @@ def firing_sql(view: str = V_ALERTS) -> str:
 FIRING_SQL = firing_sql()
 NEW_SQL = f"""
     SELECT {_LABELS}, toFloat64(countIf(opened_at >= now() - {NEW_WITHIN_S})) AS value
-    FROM {V_ALERTS}
+    FROM {V_ALERTS_LIVE}
     WHERE {_PAGED}
     GROUP BY agency, kind, severity
     """

@@ -1,5 +1,8 @@
 """Alert panels: what the stream workers raised and is still firing.
 
+Every query here asks for firing alerts only, so it reads `v_alerts_live` (every firing
+alert is in it), not `v_alerts`, whose resolved history costs a firing query time for nothing.
+
 The wall shows alerts the way duty officers are paged for them: per agency and kind, with
 counts (`dashboards/alerting/pages.py`); the drill-down lists each alert row.
 """
@@ -7,7 +10,7 @@ counts (`dashboards/alerting/pages.py`); the drill-down lists each alert row.
 from __future__ import annotations
 
 from cityops.contract import AlertState, Severity
-from cityops.db.tables import REF_AGENCIES, V_ALERTS
+from cityops.db.tables import REF_AGENCIES, V_ALERTS_LIVE
 from dashboards import defaults as d
 from dashboards.alert_kinds import KINDS
 from dashboards.alerting.pages import NEW_WITHIN_S
@@ -33,7 +36,7 @@ def critical_firing(scope: Scope = EVERYWHERE) -> d.Panel:
         "Cảnh báo khẩn",
         "Critical pages: agencies and kinds with critical alerts firing (each is one page to "
         "the duty officers, however many dossiers it counts).",
-        f"SELECT uniqExact(ifNull(agency_code, ''), kind) AS pages FROM {V_ALERTS} "
+        f"SELECT uniqExact(ifNull(agency_code, ''), kind) AS pages FROM {V_ALERTS_LIVE} "
         f"WHERE {FIRING} AND severity = '{Severity.CRITICAL.value}' AND backlog = 0 "
         f"AND {_agency(scope)}",
         thresholds=d.limit_steps(1),
@@ -52,7 +55,7 @@ def pages(scope: Scope = EVERYWHERE, *, width: int = 10, height: int = 8) -> d.P
             SELECT ifNull(agency_code, '') AS agency_code, kind, any(severity) AS severity,
                    count() AS alerts, countIf(opened_at >= now() - {NEW_WITHIN_S}) AS new_1h,
                    min(opened_at) AS since
-            FROM {V_ALERTS}
+            FROM {V_ALERTS_LIVE}
             WHERE {FIRING} AND {_agency(scope)}
             GROUP BY agency_code, kind
         ) AS f ANY LEFT JOIN (
@@ -81,7 +84,7 @@ def firing(scope: Scope = EVERYWHERE, limit: int = 200) -> d.Panel:
         f"""
         SELECT {SEVERITY_ORDER} AS level, kind, subject, ifNull(agency_code, '') AS agency,
                message, opened_at
-        FROM {V_ALERTS}
+        FROM {V_ALERTS_LIVE}
         WHERE {FIRING} AND {_agency(scope)}
         ORDER BY level ASC, opened_at ASC
         LIMIT {limit}

@@ -10,7 +10,7 @@ source and a stuck sink are the workers' verdicts (their `source_silent` alerts,
 from __future__ import annotations
 
 from cityops.contract import SOURCE_TOPICS, AlertKind, AlertState
-from cityops.db.tables import V_ALERTS, V_DEADLETTER_MINUTE, V_PIPELINE_HEALTH
+from cityops.db.tables import V_ALERTS_LIVE, V_DEADLETTER_MINUTE, V_PIPELINE_HEALTH
 from dashboards import defaults as d
 from dashboards import targets
 from dashboards.sql import TZ
@@ -67,7 +67,7 @@ def silent_sources() -> d.Panel:
         "Nguồn im lặng",
         "Silent sources: sources the stream workers found silent for "
         f"{targets.SOURCE_SILENT_AFTER_S // 60} minutes (their firing source_silent alerts).",
-        f"SELECT count() AS silent FROM {V_ALERTS} "
+        f"SELECT count() AS silent FROM {V_ALERTS_LIVE} "
         f"WHERE state = '{AlertState.FIRING.value}' AND kind = '{AlertKind.SOURCE_SILENT.value}'",
         thresholds=d.limit_steps(1),
         width=3,

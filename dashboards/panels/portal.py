@@ -10,7 +10,9 @@ from dashboards import defaults as d
 from dashboards import targets
 from dashboards.columns import linked_agency
 from dashboards.sql import (
+    BELOW_DAILY_INTERVAL,
     COARSE_INTERVAL,
+    DAILY_INTERVAL,
     DAYS_IN_RANGE,
     EVERYWHERE,
     FINE_INTERVAL,
@@ -49,13 +51,16 @@ def sessions_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 
 def activity(scope: Scope = EVERYWHERE) -> d.Panel:
-    # Per minute for short ranges, per hour (or the interval, if wider) over wide ones: see
-    # COARSE_FROM_INTERVAL_S. The hourly rows are those of the hours the range touches.
+    # Per minute for short ranges, per hour (or the interval, if wider) over wider ones, per
+    # local day over the widest: see COARSE_FROM_INTERVAL_S and DAILY_FROM_INTERVAL_S (a
+    # country's hours hold about one event per agency, so the hourly rows are as many as the
+    # minute ones). The hourly rows are those of the hours the range touches.
     figures = "sessions, submissions_completed AS submissions, ratings"
     return d.timeseries(
         "Hoạt động trên cổng",
         "Portal activity: sessions started, submissions completed and ratings per interval "
-        "(per hour at least over ranges of more than a few days).",
+        "(per hour at least over ranges of more than a few days, per day over about three "
+        "weeks or more).",
         f"""
         SELECT time, sum(sessions) AS sessions, sum(submissions) AS submissions,
                sum(ratings) AS ratings
@@ -67,8 +72,13 @@ def activity(scope: Scope = EVERYWHERE) -> d.Panel:
             UNION ALL
             SELECT {bucket("hour", at_least_s=3600)}, {figures}
             FROM {V_PORTAL_HOURLY}
-            WHERE {COARSE_INTERVAL} AND hour >= toStartOfHour($__fromTime)
-                AND hour <= $__toTime AND {scope.where(area=False)}
+            WHERE {COARSE_INTERVAL} AND {BELOW_DAILY_INTERVAL}
+                AND hour >= toStartOfHour($__fromTime) AND hour <= $__toTime
+                AND {scope.where(area=False)}
+            UNION ALL
+            SELECT {day_time()}, {figures}
+            FROM {V_PORTAL_DAILY}
+            WHERE {DAILY_INTERVAL} AND {DAYS_IN_RANGE} AND {scope.where(area=False)}
         )
         GROUP BY time ORDER BY time
         """,

@@ -7,14 +7,14 @@ read like the national ones. Indicators, thresholds and bands come from `targets
 
 from __future__ import annotations
 
-from cityops.db.tables import REF_AGENCIES, V_DOSSIER_DAILY, V_PORTAL_DAILY
+from cityops.db.tables import REF_AGENCIES, V_DOSSIER_AGENCY_DAILY, V_PORTAL_DAILY
 from dashboards import defaults as d
 from dashboards import targets
 from dashboards.columns import linked_agency
 from dashboards.sql import DAYS_IN_RANGE, rate
 from dashboards.targets import INDICATORS, MAX_POINTS, Indicator
 
-_VIEWS = {"dossier": V_DOSSIER_DAILY, "portal": V_PORTAL_DAILY}
+_VIEWS = {"dossier": V_DOSSIER_AGENCY_DAILY, "portal": V_PORTAL_DAILY}
 
 
 def band_steps() -> d.Json:

@@ -1,29 +1,13 @@
 -- The latest state of each alert (alert_id + opened_at: a re-opened alert is a new row);
 -- backlog = raised while a worker caught up on a backlog (alert rules do not page for it).
 -- Reads the two tables of migration 033 instead of `alerts FINAL` (every change ever): the
--- alerts firing or changed within the hour (alerts_live, FINAL over a small table), and the
--- resolved alerts not in it (alerts_resolved, each alert's latest row by argMax; `state` is
--- a grouping key, so `WHERE state = 'firing'` is pushed down and skips the table by its
--- primary key). Same columns and rows as before: one row per alert_id and opened_at, its
--- latest state. A resolved alert that fires again under the same opened_at is in
+-- alerts firing or changed within the hour (v_alerts_live: alerts_live, FINAL over a small
+-- table), and the resolved alerts not in it (alerts_resolved, each alert's latest row by
+-- argMax; `state` is a grouping key, so `WHERE state = 'firing'` is pushed down and skips
+-- the table by its primary key). Same columns and rows as before: one row per alert_id and
+-- opened_at, its latest state. A resolved alert that fires again under the same opened_at is in
 -- alerts_live (a firing row is never compacted away), so it is left out of the second part.
-SELECT
-    alert_id,
-    kind,
-    severity,
-    state,
-    subject,
-    agency_code,
-    message,
-    message_en,
-    opened_at,
-    resolved_at,
-    occurred_at AS changed_at,
-    source,
-    event_id,
-    version,
-    backlog
-FROM {db}.{alerts_live} FINAL
+SELECT * FROM {db}.{v_alerts_live}
 UNION ALL
 SELECT
     alert_id,

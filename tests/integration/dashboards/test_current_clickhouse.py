@@ -16,7 +16,7 @@ from cityops.db.sqltext import values
 from dashboards.boards import build_all
 from dashboards.macros import ALL, QueryContext, expand
 from dashboards.proof import alert_queries, dashboard_queries, shape_problems, variable_queries
-from dashboards.sql import COARSE_FROM_INTERVAL_S
+from dashboards.sql import COARSE_FROM_INTERVAL_S, DAILY_FROM_INTERVAL_S
 
 from .conftest import load_sample
 
@@ -67,9 +67,10 @@ def _ctx(now: datetime, interval_s: int = 300, **kwargs: Any) -> QueryContext:
     return QueryContext(now - timedelta(days=7), now + timedelta(minutes=1), interval_s, **kwargs)
 
 
-#: A short interval and a wide one: time series read minute views below
-#: COARSE_FROM_INTERVAL_S and hourly ones from it (dashboards/sql.py).
-@pytest.mark.parametrize("interval_s", [300, COARSE_FROM_INTERVAL_S])
+#: A short interval and wider ones: time series read minute views below
+#: COARSE_FROM_INTERVAL_S, hourly ones from it, daily ones from DAILY_FROM_INTERVAL_S
+#: (dashboards/sql.py).
+@pytest.mark.parametrize("interval_s", [300, COARSE_FROM_INTERVAL_S, DAILY_FROM_INTERVAL_S])
 def test_dashboard_queries_run_on_current_clickhouse(
     chdb: tuple[ChdbClient, datetime], interval_s: int
 ) -> None:

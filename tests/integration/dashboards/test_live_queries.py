@@ -3,12 +3,15 @@ read-only account, after macro expansion, and returns what its panel or rule rea
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from cityops.db.client import make_client
+from cityops.settings import LOCAL_TZ
 from dashboards.boards import build_all
 from dashboards.macros import ALL, QueryContext, expand
 from dashboards.panels import alerts, dossier, health, payment, portal, score766
@@ -19,7 +22,7 @@ from dashboards.proof import (
     shape_problems,
     variable_queries,
 )
-from dashboards.sql import COARSE_FROM_INTERVAL_S
+from dashboards.sql import COARSE_FROM_INTERVAL_S, DAILY_FROM_INTERVAL_S
 from dashboards.targets import FRESHNESS_LIMIT_S, OFFICE_HOURS, WORKERS_SILENT_AFTER_S
 from tests.support.accounts import reader_database
 
@@ -101,8 +104,9 @@ def test_stat_figures_match_the_sample(reader: Any, now: datetime) -> None:
 def test_portal_activity_counts_the_same_per_minute_and_per_hour(
     reader: Any, now: datetime
 ) -> None:
-    """Short intervals read v_portal_minute, wide ones v_portal_hourly (dashboards/sql.py):
-    the 5-minute points summed per hour are the hourly points."""
+    """Short intervals read v_portal_minute, wide ones v_portal_hourly, the widest
+    v_portal_daily (dashboards/sql.py): the 5-minute points summed per hour are the hourly
+    points, and summed per local day (over whole days) the daily points."""
     panel = portal.activity()
     query = Query(panel["title"], panel["targets"][0]["rawSql"], "timeseries")
     fine, _ = _run(reader, query, _context(now, interval_s=300))
@@ -113,6 +117,36 @@ def test_portal_activity_counts_the_same_per_minute_and_per_hour(
         before = per_hour.get(hour, [0, 0, 0])
         per_hour[hour] = [a + b for a, b in zip(before, figures, strict=True)]
     assert coarse and [(t, *f) for t, f in sorted(per_hour.items())] == coarse
+    _assert_daily_points_sum_the_fine_ones(reader, query, now)
+
+
+def test_dossier_flow_counts_the_same_per_interval_and_per_day(reader: Any, now: datetime) -> None:
+    """Short intervals read v_dossier_minute, wide ones v_dossier_daily (dashboards/sql.py):
+    the 5-minute points summed per local day are the daily points, over whole local days."""
+    panel = dossier.flow()
+    query = Query(panel["title"], panel["targets"][0]["rawSql"], "timeseries")
+    _assert_daily_points_sum_the_fine_ones(reader, query, now)
+
+
+def _assert_daily_points_sum_the_fine_ones(reader: Any, query: Query, now: datetime) -> None:
+    """Over the last 7 whole local days and today, the points of a 5-minute interval summed
+    per local day are those of DAILY_FROM_INTERVAL_S (one per local day)."""
+    local = ZoneInfo(LOCAL_TZ)
+    first_day = now.astimezone(local).replace(hour=0, minute=0, second=0) - timedelta(days=7)
+    ctx = QueryContext(first_day.astimezone(UTC), now + timedelta(minutes=1), 300)
+    fine, _ = _run(reader, query, ctx)
+    daily, _ = _run(reader, query, replace(ctx, interval_s=DAILY_FROM_INTERVAL_S))
+    assert daily and _per_local_day(daily, local) == _per_local_day(fine, local)
+
+
+def _per_local_day(points: list[Any], local: ZoneInfo) -> list[tuple[Any, ...]]:
+    """A time series' figures summed per local day (times: UTC, with or without a zone)."""
+    per_day: dict[date, list[int]] = {}
+    for time, *figures in points:
+        day = (time if time.tzinfo else time.replace(tzinfo=UTC)).astimezone(local).date()
+        before = per_day.get(day, [0] * len(figures))
+        per_day[day] = [a + b for a, b in zip(before, figures, strict=True)]
+    return sorted((d, *f) for d, f in per_day.items())
 
 
 def test_every_alert_query_names_what_fired(reader: Any, now: datetime) -> None:

@@ -1,6 +1,7 @@
 """`v_alerts` on `alerts_live` + `alerts_resolved`: the same rows before and after a
 compaction empties `alerts_live` of old resolved alerts, and an opening that fires again
-after its resolution was compacted away shows firing, once."""
+after its resolution was compacted away shows firing, once; `v_alerts_live`, which the
+firing panels read, has the same firing rows all along."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from cityops.contract import AlertEvent
 from cityops.db.alert_tables import compact_alerts
 from cityops.db.client import make_client
 from cityops.db.migrate import migrate
-from cityops.db.tables import ALERTS, ALERTS_LIVE, V_ALERTS, qualified
+from cityops.db.tables import ALERTS, ALERTS_LIVE, V_ALERTS, V_ALERTS_LIVE, qualified
 from streams.sink.rows import alert_row
 
 OPENED = "2025-03-05T05:00:00Z"
@@ -28,6 +29,21 @@ def _alert(alert_id: str, state: str, at: str, version: int, **extra: Any) -> Al
 
 def _view(client: Any, database: str) -> list[tuple[Any, ...]]:
     return sorted(client.execute(f"SELECT * FROM {qualified(V_ALERTS, database)}"), key=repr)
+
+
+def _firing(client: Any, database: str, view: str) -> list[tuple[Any, ...]]:
+    return sorted(
+        client.execute(f"SELECT * FROM {qualified(view, database)} WHERE state = 'firing'"),
+        key=repr,
+    )
+
+
+def _assert_live_view_fires(client: Any, database: str, *subjects: str) -> None:
+    """The panels' `v_alerts_live`: the firing rows of `v_alerts`, also before a merge (a
+    filter applied before FINAL would see D1's firing row in its own part)."""
+    firing = _firing(client, database, V_ALERTS_LIVE)
+    assert [r[0] for r in firing] == [f"dossier_overdue:{s}" for s in subjects]
+    assert firing == _firing(client, database, V_ALERTS)
 
 
 def _live(client: Any, database: str) -> list[tuple[Any, ...]]:
@@ -52,6 +68,7 @@ def test_compaction_changes_no_row_and_a_refire_shows_once(settings: Any) -> Non
         ):
             client.execute(insert, [alert_row(event)])
         before = _view(client, database)
+        _assert_live_view_fires(client, database, "D2")
         assert [(r[0], r[3]) for r in before] == [
             ("dossier_overdue:D1", "resolved"),
             ("dossier_overdue:D2", "firing"),
@@ -62,10 +79,12 @@ def test_compaction_changes_no_row_and_a_refire_shows_once(settings: Any) -> Non
             time.sleep(0.5)
         assert _live(client, database) == [("D2", "firing")]
         assert _view(client, database) == before
+        _assert_live_view_fires(client, database, "D2")
 
         # D1's due date is restored by a later event: the same opening fires again.
         client.execute(insert, [alert_row(_alert("D1", "firing", "2025-03-05T09:00:00Z", 3))])
         rows = [(r[0], r[3]) for r in _view(client, database)]
         assert rows == [("dossier_overdue:D1", "firing"), ("dossier_overdue:D2", "firing")]
+        _assert_live_view_fires(client, database, "D1", "D2")
     finally:
         client.disconnect()

@@ -5,16 +5,21 @@ day rolled again by the next compaction. On ClickHouse 18.16 and on current Clic
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import date
 
+import pytest
+
+from cityops.db import dossier_rollup
 from cityops.db.dossier_rollup import changed_days, roll_changed
+from cityops.db.migrate import migrate
 from cityops.db.tables import (
     DOSSIER_KPI_DAILY,
     DOSSIER_KPI_DAILY_ROLLUP,
     qualified,
 )
 
-from .conftest import AG1, AR1, Backend, insert, load_crafted
+from .conftest import AG1, AR1, AR2, Backend, insert, load_crafted, migrated_backend
 from .test_views import select
 
 D4, D5, D6 = date(2025, 3, 4), date(2025, 3, 5), date(2025, 3, 6)
@@ -22,6 +27,26 @@ DAILY = (
     "SELECT day, agency_code, area_code, received, online_received, full_online_received, "
     "resolved, resolved_on_time, resolved_late, avg_processing_hours FROM {db}.v_dossier_daily"
 )
+
+
+#: v_dossier_agency_daily's columns, and the same summed per agency from v_dossier_daily.
+BY_AGENCY = (
+    "SELECT day, agency_code, received, online_received, full_online_received, resolved, "
+    "resolved_on_time, resolved_late, processing_hours_sum, processing_hours_count "
+    "FROM {db}.v_dossier_agency_daily"
+)
+CELLS_BY_AGENCY = (
+    "SELECT day, agency_code, sum(received), sum(online_received), sum(full_online_received), "
+    "sum(resolved), sum(resolved_on_time), sum(resolved_late), sum(processing_hours_sum), "
+    "sum(processing_hours_count) FROM {db}.v_dossier_daily GROUP BY day, agency_code"
+)
+
+
+def _assert_agencies_sum_the_cells(backend: Backend) -> None:
+    """v_dossier_agency_daily (migration 037's rollup per agency) is v_dossier_daily summed
+    per agency, whichever days are rolled."""
+    by_agency = select(backend, BY_AGENCY)
+    assert by_agency and by_agency == select(backend, CELLS_BY_AGENCY)
 
 
 def _received_on(backend: Backend, day: date) -> int:
@@ -35,22 +60,28 @@ def test_rolled_days_give_the_same_figures_and_a_late_row_counts_at_once(
     load_crafted(backend)
     client, database = backend.client, backend.database
     before = select(backend, DAILY)
+    _assert_agencies_sum_the_cells(backend)
     assert changed_days(client, database) == [D4, D5, D6]
 
     time.sleep(1.1)  # a roll counts for the rows touched before its second, not during it
     assert roll_changed(client, database, margin_seconds=0) == 3
     assert changed_days(client, database) == []
     assert select(backend, DAILY) == before
+    _assert_agencies_sum_the_cells(backend)
 
     # A late dossier on a rolled day: counted at once (the day is read per dossier again),
-    # and rolled again by the next compaction with the same figure.
+    # and rolled again by the next compaction with the same figure; another area of the
+    # same agency and day adds to its row of v_dossier_agency_daily.
     insert(backend, DOSSIER_KPI_DAILY, [(D4, AG1, AR1, "D9", 1, 0, 0, 0, 0, 0, 0, 0, 1)])
-    assert _received_on(backend, D4) == 2
+    insert(backend, DOSSIER_KPI_DAILY, [(D4, AG1, AR2, "D8", 1, 1, 0, 0, 0, 0, 0, 0, 1)])
+    _assert_agencies_sum_the_cells(backend)
+    assert _received_on(backend, D4) == 3
     assert changed_days(client, database) == [D4]
     time.sleep(1.1)
     assert roll_changed(client, database, margin_seconds=0) == 1
     assert changed_days(client, database) == []
-    assert _received_on(backend, D4) == 2
+    assert _received_on(backend, D4) == 3
+    _assert_agencies_sum_the_cells(backend)
     after = select(backend, DAILY)
     assert [r for r in after if r[0] != D4] == [r for r in before if r[0] != D4]
 
@@ -67,3 +98,39 @@ def test_rolled_days_give_the_same_figures_and_a_late_row_counts_at_once(
         f"FROM {rollup} WHERE day = '{D5}'"
     )
     assert _received_on(backend, D5) == 5 + 5 * cells
+
+
+#: The last migration before the rollup per agency (037).
+BEFORE_AGENCY_ROLLUP = 36
+
+
+@pytest.fixture(params=["clickhouse-18.16", "chdb"])
+def rolled_before_037(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    yield from migrated_backend(request, BEFORE_AGENCY_ROLLUP)
+
+
+def test_upgrade_reads_rolled_days_per_dossier_until_they_are_rolled_per_agency(
+    rolled_before_037: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment whose days were rolled before migration 037: the upgrade marks them as
+    changed (the rollup per agency has none of them), so both views read them per dossier,
+    with the same figures, until the next roll writes both tables."""
+    backend = rolled_before_037
+    load_crafted(backend)
+    client, database = backend.client, backend.database
+    # The code before 037 rolled the cells only.
+    with monkeypatch.context() as old_code:
+        old_code.setattr(dossier_rollup, "_ROLLUPS", dossier_rollup._ROLLUPS[:1])
+        time.sleep(1.1)
+        assert roll_changed(client, database, margin_seconds=0) == 3
+
+    migrate(client, database)
+    assert changed_days(client, database) == [D4, D5, D6]
+    before = select(backend, DAILY)  # per dossier: the figures without any rollup
+    _assert_agencies_sum_the_cells(backend)
+
+    time.sleep(1.1)
+    assert roll_changed(client, database, margin_seconds=0) == 3
+    assert changed_days(client, database) == []
+    assert select(backend, DAILY) == before
+    _assert_agencies_sum_the_cells(backend)
