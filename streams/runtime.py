@@ -94,17 +94,29 @@ class Consumer(upstream.Consumer):
         sources = {tp: offset for tp, offset in committed.items() if tp.topic not in changelogs}
         unset = [tp for tp, offset in sources.items() if not offset]
         earliest = await self.earliest_offsets(*unset) if unset else {}
-        # Sought again here, on the event loop, even where aiokafka already did in its own
-        # thread: records it fetched after its seek and before this point reached the drain
-        # loop while the partition's start was unknown, and were skipped (see
-        # streams/delivery_order.py); from this seek on they are fetched again.
-        for tp, offset in sources.items():
-            await self.seek(tp, offset if offset else earliest[tp])
+        # Sought again here, even where aiokafka already did: records it fetched after its
+        # seek and before this point reached the drain loop while the partition's start was
+        # unknown, and were skipped (streams/delivery_order.py); they are fetched again.
+        await self._seek_sources(
+            {tp: offset if offset else earliest[tp] for tp, offset in sources.items()}
+        )
         return committed
 
-    async def seek(self, partition: TP, offset: int) -> None:
-        await super().seek(partition, offset)
-        self.order.sought(ensure_TP(partition), offset)
+    async def _seek_sources(self, starts: Mapping[TP, int]) -> None:
+        """Seek source partitions, in aiokafka's thread, after telling the drain loop where
+        each starts.
+
+        Faust's `Consumer.seek` calls aiokafka from the event loop's thread, racing the
+        fetcher in aiokafka's own: with a seek of every source partition after each
+        rebalance, a worker crashed on a `KeyError` in aiokafka's `fetched_records`
+        (2026-11-30, the multi-worker fault test). `seek_wait` runs the seek in that thread,
+        in order with the fetches. The expected offsets are set first: a record fetched
+        before the seek is then delivered only if it is the expected one, and one past it
+        asks for another seek.
+        """
+        for tp, offset in starts.items():
+            self.order.sought(ensure_TP(tp), offset)
+        await self.seek_wait(starts)
 
     async def _reseek(self, tp: TP) -> None:
         """Seek `tp` back to the offset its inbox expects (see streams/delivery_order.py)."""
@@ -117,7 +129,7 @@ class Consumer(upstream.Consumer):
             "Fetching %s again from offset %d: records before the next were dropped", tp, expected
         )
         try:
-            await self.seek(tp, expected)
+            await self._seek_sources({tp: expected})
         except Exception as exc:  # a refused seek is asked again on the next record
             self.order.reseek_failed(tp)
             log.warning("Could not seek %s back to offset %d: %r", tp, expected, exc)

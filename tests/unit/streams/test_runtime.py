@@ -158,22 +158,24 @@ def test_partitions_never_committed_are_read_again_from_their_first_record(
     async def upstream_seek_to_committed(self: Any) -> dict[Any, int | None]:
         return committed
 
-    async def upstream_seek(self: Any, tp: Any, offset: int) -> None:
-        seeks.append((tp, offset))
+    async def seek_wait(starts: dict[Any, int]) -> None:
+        # the drain loop knows where each partition starts before the seek runs
+        assert all(consumer.order.expected(tp) == offset for tp, offset in starts.items())
+        seeks.extend(starts.items())
 
     async def earliest_offsets(*tps: Any) -> dict[Any, int]:
         return {tp: 7 for tp in tps}
 
     monkeypatch.setattr(runtime.upstream.Consumer, "seek_to_committed", upstream_seek_to_committed)
-    monkeypatch.setattr(runtime.upstream.Consumer, "seek", upstream_seek)
     consumer = runtime.Consumer.__new__(runtime.Consumer)
     consumer.app = SimpleNamespace(tables=SimpleNamespace(changelog_topics={"t-changelog"}))
     consumer.order = DeliveryOrder()
     consumer.earliest_offsets = earliest_offsets  # type: ignore[method-assign]
+    consumer.seek_wait = seek_wait  # type: ignore[method-assign]
 
     assert run(consumer.seek_to_committed()) == committed
-    # every source partition is sought once more on the event loop (records fetched while
-    # its start was unknown are fetched again), a changelog partition never
+    # every source partition is sought once more, in aiokafka's thread (records fetched
+    # while its start was unknown are fetched again), a changelog partition never
     assert sorted(seeks) == [(TP("t", 0), 42), (TP("t", 1), 7), (TP("t", 2), 7)]
     # and the drain loop delivers each source partition from there on, nothing before
     assert [consumer.order.expected(TP("t", p)) for p in range(3)] == [42, 7, 7]
