@@ -153,6 +153,20 @@ class Context:
         self.topic(ALERTS).send_soon(key=alert.key().encode(), value=alert.to_json_bytes())
 
 
+async def wait_for_producer(app: faust.App, limit: int) -> None:
+    """Wait until at most `limit` records wait in the producer's buffer.
+
+    Table writes, alerts and signals are queued there (`send_soon`) and sent while the event
+    loop is free. Faust's own streams wait for that buffer before each record; the batch
+    processors did not, and a worker loading a backlog queued changelog records faster than
+    they were sent: ~90,000 waiting at once, and the memory they took stayed with the
+    process after they were sent (issue 12). Waiting here, before a batch is taken, keeps
+    about one batch of them in flight."""
+    buffer = app.producer.buffer
+    while buffer.size > limit and buffer.state == "running":
+        await buffer.flush_atmost(buffer.size - limit)
+
+
 def _register_stock_agent(
     ctx: Context, topic: faust.TopicT, name: str, handle: BatchHandler
 ) -> None:
@@ -213,6 +227,9 @@ def register_batch_processor(
         in_flight: asyncio.Task[None] | None = None
         try:
             while True:  # until the worker stops and cancels the task
+                # Before the take, not between it and the handling: a batch taken is handled
+                # with no await in between, so no revocation comes between (handover.py).
+                await wait_for_producer(ctx.app, cfg.batch_max_rows)
                 batch = await inbox.take(cfg.batch_max_rows, cfg.batch_max_seconds)
                 if not batch:
                     continue

@@ -86,11 +86,19 @@ class PartitionedTable:
         return int(entry[_PARTITION]) if _is_entry(entry) else None
 
     def put(self, key: str, value: Any, partition: int) -> None:
-        """Set `key` here and in the changelog, on `partition`."""
+        """Set `key` here and in the changelog, on `partition`.
+
+        The entry is serialized once, here, and the changelog gets those bytes: handed the
+        entry itself, the producer's buffer held each value as a tree of Python objects until
+        it was sent, several times the size of its JSON, and a worker loading a backlog held
+        ~90,000 of them at once (issue 12)."""
         raw = key.encode()
         entry = {_PARTITION: partition, _VALUE: value}
-        _store_put(self.table.data, raw, entry, partition)
-        self.table.send_changelog(partition, raw, entry)
+        encoded = self.table.app.serializers.dumps_value(
+            None, entry, serializer=self.table.value_serializer
+        )
+        _store_put(self.table.data, raw, entry, encoded, partition)
+        self.table.send_changelog(partition, raw, encoded, value_serializer="raw")
 
     def update(self, key: str, value: Any) -> None:
         """Set a key already held, on the partition it was last written to."""
@@ -161,19 +169,20 @@ def owned_partitions(app: faust.App, topic: faust.TopicT) -> set[int]:
     return {tp.partition for tp in app.consumer.assignment() if tp.topic in names}
 
 
-def _store_put(store: Any, raw: bytes, entry: Any, partition: int) -> None:
+def _store_put(store: Any, raw: bytes, entry: Any, encoded: bytes, partition: int) -> None:
     """Set `raw` in the local store, in the database of `partition` for RocksDB.
 
     Private Faust API, for a measured reason: the RocksDB store picks a write's partition
     from `faust.current_event()`, which records handled in batches (streams/runtime.py) do
     not have; `store[key] = value` fails its `assert event is not None` and crashed the worker
     at its first dossier (2026-11-30). The partition is known here, so the write goes to that
-    partition's database, and the key index the store's reads use learns it.
+    partition's database (as `encoded`, the entry in the store's own serialization), and the
+    key index the store's reads use learns it.
     tests/unit/streams/test_state_store.py fails if these internals change upstream.
     """
     if isinstance(store, RocksDBStore):
         key = store._encode_key(raw)
-        store._db_for_partition(partition).put(key, store._encode_value(entry))
+        store._db_for_partition(partition).put(key, encoded)
         store._key_index[key] = partition
     else:
         store[raw] = entry

@@ -2,18 +2,16 @@
 
 The processor stays thin: `merge` (state.py) and `evaluate` (deadlines.py) hold the rules.
 A timer wakes dossiers whose deadline passes with no new event, through a heap of the next
-moment each open dossier's alerts can change; the heap is rebuilt from the table after each
-rebalance (before the partitions resume), so a worker that takes over a partition fires its
-overdue alerts within seconds of the deadline.
+moment each open dossier's alerts can change (deadline_heap.py); the heap is rebuilt from
+the table after each rebalance (before the partitions resume), so a worker that takes over a
+partition fires its overdue alerts within seconds of the deadline.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +30,7 @@ from cityops.db.tables import (
 from streams.alerts.build import build_alert
 from streams.context import Context
 from streams.dossier.business import business_cell, business_rows
+from streams.dossier.deadline_heap import DeadlineHeap
 from streams.dossier.deadlines import SEVERITY, AlertChange, evaluate, next_check_ms
 from streams.dossier.kpis import Cell, KpiRow, contribution, kpi_rows
 from streams.dossier.rows import state_row
@@ -52,14 +51,6 @@ PRUNE_MAX_KEYS = 10_000
 REPUBLISH_SECONDS = 300.0
 
 
-@dataclass(order=True, frozen=True, slots=True)
-class Deadline:
-    """A heap entry: when `dossier_id`'s alerts can next change without a new event."""
-
-    at_ms: int
-    dossier_id: str
-
-
 class DossierProcessor(Processor):
     name = "dossier"
 
@@ -72,7 +63,7 @@ class DossierProcessor(Processor):
             DOSSIER.partition_count(ctx.settings.kafka.partitions),
             "Lifecycle state of every dossier held.",
         )
-        self.heap: list[Deadline] = []
+        self.heap = DeadlineHeap()
         self.catching_up = False
         self._pruned_at = time.monotonic()
 
@@ -151,8 +142,7 @@ class DossierProcessor(Processor):
         """Fire and resolve what the clock changed; now and then forget long-closed dossiers."""
         now = datetime.now(UTC)
         now_ms = to_ms(now)
-        while self.heap and self.heap[0].at_ms <= now_ms:
-            dossier_id = heapq.heappop(self.heap).dossier_id
+        while (dossier_id := self.heap.pop_due(now_ms)) is not None:
             raw = self.states.get(dossier_id)
             if not raw:
                 continue
@@ -172,7 +162,7 @@ class DossierProcessor(Processor):
         changes of the last minutes: the changelog can hold a change whose alert a crash
         lost (the state is written first), and an identical row is harmless."""
         await super().on_rebalance(partitions)
-        self.heap = []
+        self.heap.clear()
         since_ms = to_ms(datetime.now(UTC)) - int(REPUBLISH_SECONDS * 1000)
         again: list[AlertEvent] = []
         async for _key, value in self.states.scan():
@@ -221,7 +211,7 @@ class DossierProcessor(Processor):
     def schedule(self, state: DossierState) -> None:
         moment = next_check_ms(state, self.cfg.due_soon_working_days)
         if moment is not None:
-            heapq.heappush(self.heap, Deadline(moment, state.dossier_id))
+            self.heap.push(moment, state.dossier_id)
 
     def alerts_for(
         self, state: DossierState, changes: list[AlertChange], now_ms: int

@@ -38,6 +38,27 @@ async def _write_and_read(tmp_path: Path) -> None:
     assert table.get("H42") is None
 
 
+def test_store_and_changelog_get_the_bytes_faust_would_write(tmp_path: Path) -> None:
+    """Serialized once (issue 12): the database holds what the store's own encoding gives,
+    and the changelog record waiting in the producer's buffer is those bytes, not the entry
+    as Python objects (what made a loading worker's buffer hold gigabytes' worth)."""
+    asyncio.run(_serialized_once(tmp_path))
+
+
+async def _serialized_once(tmp_path: Path) -> None:
+    table = _table(tmp_path)
+    table.put("H42", {"status": "received", "seen": [1, 2]}, partition=3)
+    store = table.table.data
+    expected = store._encode_value(
+        {"partition": 3, "value": {"status": "received", "seen": [1, 2]}}
+    )
+    assert store._dbs[3].get(store._encode_key(b"H42")) == expected
+    pending = table.table.app.producer.buffer.pending.get_nowait()
+    assert pending.message.value == expected
+    assert pending.message.value_serializer == "raw"
+    assert pending.message.partition == 3
+
+
 def test_public_write_still_needs_a_current_event(tmp_path: Path) -> None:
     """The measured reason for `_store_put`: upstream's `store[key] = value` takes the
     partition from `faust.current_event()`, which batch-handled records do not have. When
