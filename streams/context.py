@@ -20,6 +20,7 @@ from cityops.db.tables import BY_NAME, CONSUMER_LAG, DEADLETTERS, SINK_HEALTH
 from cityops.privacy import TOPIC_FIELDS, redact_document, safe_reason
 from cityops.settings import Settings
 from streams.codec import decode
+from streams.handover import drain_buffer
 from streams.metrics import Metrics
 from streams.runtime import App
 from streams.sink.clickhouse import SinkClosed
@@ -153,20 +154,6 @@ class Context:
         self.topic(ALERTS).send_soon(key=alert.key().encode(), value=alert.to_json_bytes())
 
 
-async def wait_for_producer(app: faust.App, limit: int) -> None:
-    """Wait until at most `limit` records wait in the producer's buffer.
-
-    Table writes, alerts and signals are queued there (`send_soon`) and sent while the event
-    loop is free. Faust's own streams wait for that buffer before each record; the batch
-    processors did not, and a worker loading a backlog queued changelog records faster than
-    they were sent: ~90,000 waiting at once, and the memory they took stayed with the
-    process after they were sent (issue 12). Waiting here, before a batch is taken, keeps
-    about one batch of them in flight."""
-    buffer = app.producer.buffer
-    while buffer.size > limit and buffer.state == "running":
-        await buffer.flush_atmost(buffer.size - limit)
-
-
 def _register_stock_agent(
     ctx: Context, topic: faust.TopicT, name: str, handle: BatchHandler
 ) -> None:
@@ -229,7 +216,11 @@ def register_batch_processor(
             while True:  # until the worker stops and cancels the task
                 # Before the take, not between it and the handling: a batch taken is handled
                 # with no await in between, so no revocation comes between (handover.py).
-                await wait_for_producer(ctx.app, cfg.batch_max_rows)
+                # Table writes, alerts and signals wait in the producer's buffer; Faust's
+                # streams wait for it before each record, this loop before each batch, so
+                # a worker loading a backlog keeps about one batch of them in flight, not
+                # the ~90,000 whose memory stayed with the process (issue 12).
+                await drain_buffer(ctx.app.producer.buffer, cfg.batch_max_rows)
                 batch = await inbox.take(cfg.batch_max_rows, cfg.batch_max_seconds)
                 if not batch:
                     continue

@@ -18,6 +18,9 @@ worker recovered two partitions from 60 and 78 records where ~10,000 each were d
 after the owner's death 4,870 and 6,657 states were missing. `Handover.settle` waits for
 the batches in hand and then drains the producer for real, within a bound below the group's
 rebalance timeout.
+
+`drain_buffer` is the loop both waits need: the batch processors call it before each batch
+to keep the buffer near one batch (streams/context.py), the revocation to empty it.
 """
 
 from __future__ import annotations
@@ -31,8 +34,16 @@ from typing import Any
 
 log = logging.getLogger("cityops.streams")
 
-#: Pause between two flushes of a buffer that still holds records.
-_RETRY_S = 0.05
+
+async def drain_buffer(buffer: Any, down_to: int = 0) -> None:
+    """Flush Faust's producer buffer until at most `down_to` records wait in it.
+
+    `ProducerBuffer.flush_atmost` returns after 0.1 s in which no record left, so one call
+    does not reach any size; it is called again until the buffer is that small. A buffer
+    that is not running (a worker stopping) is left as it is: Faust's flush refuses it, and
+    its `on_stop` sends what it holds."""
+    while buffer.size > down_to and buffer.state == "running":
+        await buffer.flush_atmost(buffer.size - down_to)
 
 
 @dataclass
@@ -64,12 +75,7 @@ class Handover:
         deadline = loop.time() + within
         try:
             await asyncio.wait_for(self._idle.wait(), within)
-            while producer.buffer.size:
-                await asyncio.wait_for(producer.buffer.flush(), deadline - loop.time())
-                if producer.buffer.size:
-                    await asyncio.sleep(_RETRY_S)
-                if loop.time() >= deadline:
-                    raise TimeoutError
+            await asyncio.wait_for(drain_buffer(producer.buffer), deadline - loop.time())
             await asyncio.wait_for(producer.flush(), max(deadline - loop.time(), 0.001))
         except TimeoutError:
             log.warning(

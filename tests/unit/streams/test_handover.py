@@ -6,21 +6,27 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from streams.handover import Handover
+from streams.handover import Handover, drain_buffer
 
 
 @dataclass
 class Buffer:
     """Faust's ProducerBuffer as the loaded worker saw it: each flush sends a few records
-    and returns while others are still buffered."""
+    and returns while others are still buffered (after a 0.1 s lull, shortened here)."""
 
     size: int
     per_flush: int
     flushes: int = 0
+    state: str = "running"
 
-    async def flush(self) -> None:
+    async def flush_atmost(self, max_messages: int) -> int:
+        if self.state != "running" and self.size:
+            raise RuntimeError("Cannot flush: Producer not Running")
         self.flushes += 1
-        self.size = max(self.size - self.per_flush, 0)
+        sent = min(self.per_flush, max_messages, self.size)
+        self.size -= sent
+        await asyncio.sleep(0.01)
+        return sent
 
 
 @dataclass
@@ -66,3 +72,15 @@ def test_settle_gives_up_within_its_bound_and_says_so(caplog) -> None:  # type: 
     producer = Producer(Buffer(size=10, per_flush=0))
     assert not asyncio.run(Handover().settle(producer, within=0.3))
     assert "10 records buffered" in caplog.text
+
+
+def test_drain_stops_at_the_size_asked_for() -> None:
+    buffer = Buffer(size=100, per_flush=30)
+    asyncio.run(drain_buffer(buffer, down_to=20))
+    assert buffer.size == 20 and buffer.flushes == 3
+
+
+def test_drain_leaves_a_stopped_buffer_to_its_own_stop() -> None:
+    buffer = Buffer(size=100, per_flush=30, state="stopping")
+    asyncio.run(drain_buffer(buffer))
+    assert buffer.size == 100 and buffer.flushes == 0
