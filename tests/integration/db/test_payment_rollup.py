@@ -26,9 +26,22 @@ from cityops.db.reconcile import (
     view_payment_daily,
 )
 from cityops.db.tables import AGGREGATES, PAYMENT_DAILY_ROLLUP, PAYMENT_EVENTS, qualified
+from dashboards.macros import ALL, QueryContext, expand
+from dashboards.panels import payment as panels
+from dashboards.sql import EVERYWHERE, Scope
 from streams.sink.rows import raw_row
 
-from .conftest import AG2, AR2, Backend, insert, load_crafted, migrated_backend, payment
+from .conftest import (
+    AG2,
+    AR1,
+    AR2,
+    Backend,
+    insert,
+    load_crafted,
+    migrated_backend,
+    payment,
+    utc,
+)
 from .test_views import select
 
 D4, D5 = date(2025, 3, 4), date(2025, 3, 5)
@@ -144,3 +157,38 @@ def test_upgrade_from_037_rolls_the_payment_history_once(before_038: Backend) ->
     # until the next compaction): the same figures.
     backfill(client, database, again=True)
     _assert_exact(backend)
+
+
+def _providers(backend: Backend, scope: Scope, start: str, end: str) -> list[tuple[Any, ...]]:
+    """The providers table of the payments dashboard over [start, end], macros expanded, on
+    the backend's views."""
+    sql = panels.by_provider(scope)["targets"][0]["rawSql"]
+    ctx = QueryContext(time_from=utc(start), time_to=utc(end), variables={"area": [ALL]},
+                       options={"area": [AR1, AR2]})  # fmt: skip
+    sql = expand(sql, ctx).replace(" FROM v_", " FROM {db}.v_")
+    return select(backend, sql)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        # From the failed event of P3 (23:59:59 local on D4) to D6: D5 whole, D4 and D6 edges.
+        ("2025-03-04T16:00:00Z", "2025-03-06T00:00:00Z"),
+        # From just after it: P3 succeeded at 00:00 local on D5, now the first, partial day.
+        ("2025-03-04T17:00:00Z", "2025-03-07T00:00:00Z"),
+        # Within one local day: the minutes alone.
+        ("2025-03-05T01:00:00Z", "2025-03-05T02:30:00Z"),
+        # D4 and D5 whole, nothing at the edges.
+        ("2025-03-03T12:00:00Z", "2025-03-06T12:00:00Z"),
+    ],
+)
+def test_providers_over_whole_days_and_edges_equal_the_minutes(
+    backend: Backend, start: str, end: str
+) -> None:
+    """The providers table merges per-day states for the whole days and minute states for
+    the partial edge days: the same figures as the minute states alone over the range."""
+    load_crafted(backend)
+    _late_payment(backend)  # P9 on D4: a second agency and area
+    by_days = _providers(backend, EVERYWHERE, start, end)
+    by_minutes = _providers(backend, Scope(area_var="area"), start, end)
+    assert by_days and by_days == by_minutes
