@@ -48,8 +48,10 @@ from cityops import localstack
 from cityops.db.backfill import backfill
 from cityops.db.client import READ_SETTINGS, make_client
 from cityops.db.databases import api_database
-from cityops.db.dossier_rollup import roll_changed
+from cityops.db.day_rollup import roll_changed
+from cityops.db.dossier_rollup import DOSSIER_KPIS
 from cityops.db.migrate import discover, load_reference, migrate
+from cityops.db.payment_rollup import PAYMENTS
 from cityops.db.tables import TABLES, qualified
 from cityops.reference import load_reference as read_reference
 from cityops.settings import REFERENCE_DIR
@@ -217,15 +219,19 @@ def main() -> None:
         if not args.reuse:
             create_baseline_views(client, database, baseline)
         filled = backfill(client, database)
-        # What the first `cityops db compact` after the upgrade does with the dossier KPIs the
-        # backfill just wrote: roll their settled days. Nothing else writes here, so without
-        # the minute's margin a deployment's compaction keeps for its workers' inserts.
+        # What the first `cityops db compact` after the upgrade does with the dossier KPIs and
+        # payments the backfill just wrote: roll their settled days. Nothing else writes here,
+        # so without the minute's margin a deployment's compaction keeps for its workers'
+        # inserts.
         time.sleep(1)
-        rolled = roll_changed(client, database, margin_seconds=0)
+        began = time.monotonic()
+        rolled = roll_changed(client, database, DOSSIER_KPIS, margin_seconds=0)
+        paid = roll_changed(client, database, PAYMENTS, margin_seconds=0)
         console.print(
             f"upgrade: {len(applied)} migrations {migrated:.1f} s, backfill "
             + ", ".join(f"{t} {s:.1f} s" for t, s in filled.items())
-            + f"; compaction rolled up {rolled} settled days of dossier KPIs"
+            + f"; compaction rolled up {rolled} settled days of dossier KPIs and {paid} of "
+            f"payments in {time.monotonic() - began:.1f} s"
         )
         for name, rows, size in [
             *table_sizes(client, database),

@@ -20,6 +20,14 @@ TZ = LOCAL_TZ
 TODAY = f"toDate(now(), '{TZ}')"
 #: Local days covered by the dashboard's time range (the daily views' `day` is local).
 DAYS_IN_RANGE = f"day >= toDate($__fromTime, '{TZ}') AND day <= toDate($__toTime, '{TZ}')"
+#: Local days wholly inside the dashboard's range: the first and last may be partial.
+WHOLE_DAYS_IN_RANGE = f"day > toDate($__fromTime, '{TZ}') AND day < toDate($__toTime, '{TZ}')"
+#: The range's minutes on its first and last local days (all of it when it spans at most two
+#: days): with WHOLE_DAYS_IN_RANGE, every minute of the range exactly once.
+EDGE_MINUTES = (
+    f"$__timeFilter(minute) AND (minute < toDateTime(toDate($__fromTime, '{TZ}') + 1, '{TZ}') "
+    f"OR minute >= toDateTime(toDate($__toTime, '{TZ}'), '{TZ}'))"
+)
 #: The last 7 local days before today: a baseline for "is today worse than usual".
 LAST_7_DAYS = f"day >= {TODAY} - 7 AND day < {TODAY}"
 

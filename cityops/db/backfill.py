@@ -9,7 +9,7 @@ meanwhile, or a second backfill, change no figure: the command is safe to re-run
 while workers write. Each finished backfill is recorded in `backfills`, so `cityops db
 migrate` backfills a new aggregate once; `again=True` redoes them all. The dossier KPIs'
 history comes from `dossier_state` (cityops/db/dossier_history.py), just as re-runnable, and
-their settled days are then rolled up (cityops/db/dossier_rollup.py).
+their settled days, and the payments', are then rolled up (cityops/db/day_rollup.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 
 from cityops.db.alert_tables import ALERTS_HISTORY, backfill_alerts
 from cityops.db.client import SqlClient
@@ -28,6 +29,7 @@ from cityops.db.dossier_history import (
 )
 from cityops.db.dossier_rollup import AGENCY_ROLLUP_HISTORY, ROLLUP_HISTORY, backfill_rollup
 from cityops.db.open_dossiers import OPEN_HISTORY, backfill_open
+from cityops.db.payment_rollup import PAYMENT_ROLLUP_HISTORY, backfill_payment_rollup
 from cityops.db.sqltext import identifier, literal
 from cityops.db.tables import AGGREGATES, BACKFILLS, Aggregate, qualified
 
@@ -110,12 +112,19 @@ def backfill(client: SqlClient, database: str, *, again: bool = False) -> dict[s
         # Migration 037 marked the days rolled before it as changed: roll them into both.
         AGENCY_ROLLUP_HISTORY: backfill_rollup,
     }
-    for name, fill in history.items():
+    # After the aggregates (an upgrade from before 006 fills agg_payment_daily just above):
+    # migration 038 recorded the days of agg_payment_daily as arrived; roll them once.
+    rollups = {PAYMENT_ROLLUP_HISTORY: backfill_payment_rollup}
+
+    def once(name: str, fill: Callable[[SqlClient, str], None]) -> None:
         if name not in done_before or again:
             began = time.monotonic()
             fill(client, db)
             record(client, db, name)
             seconds[name] = time.monotonic() - began
+
+    for name, fill in history.items():
+        once(name, fill)
     for aggregate in AGGREGATES:
         if aggregate.view in done_before and not again:
             continue
@@ -125,4 +134,6 @@ def backfill(client: SqlClient, database: str, *, again: bool = False) -> dict[s
         took = time.monotonic() - began
         seconds[aggregate.table] = seconds.get(aggregate.table, 0.0) + took
         log.info("backfilled %s from %s: %d months", aggregate.table, aggregate.source.name, done)
+    for name, fill in rollups.items():
+        once(name, fill)
     return seconds

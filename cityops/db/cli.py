@@ -19,8 +19,10 @@ from cityops.db.accounts import access_sql, view_security_sql
 from cityops.db.alert_tables import compact_alerts
 from cityops.db.backfill import BackfillError, backfill
 from cityops.db.client import make_client
-from cityops.db.dossier_rollup import roll_changed
+from cityops.db.day_rollup import roll_changed
+from cityops.db.dossier_rollup import DOSSIER_KPIS
 from cityops.db.open_dossiers import compact_open
+from cityops.db.payment_rollup import PAYMENTS
 from cityops.db.tables import views_database
 from cityops.reference import load_reference
 
@@ -142,8 +144,10 @@ def compact(
 ) -> None:
     """Drop closed dossiers from `dossier_open` and resolved alerts from `alerts_live`, so
     `v_dossier_open` and a query for firing alerts in `v_alerts` read what is open only, and
-    roll up the settled days of the dossier KPIs that changed, so `v_dossier_daily` and
-    `v_dossier_agency_daily` read their cells or agencies instead of every dossier.
+    roll up the settled days of the dossier KPIs and payments that changed, so
+    `v_dossier_daily`, `v_dossier_agency_daily`, `v_payment_daily` and
+    `v_payment_agency_daily` read their cells or agencies instead of every dossier or
+    payment.
 
     Maintenance, run as the migrator: `OPTIMIZE` and `ALTER ... DELETE` are DDL, which the
     workers' account may not run (least privilege). Schedule it (`--every 600`: the demo and
@@ -159,12 +163,13 @@ def compact(
             try:
                 compact_open(client, database)
                 compact_alerts(client, database)
-                rolled = roll_changed(client, database)
+                rolled = roll_changed(client, database, DOSSIER_KPIS)
+                paid = roll_changed(client, database, PAYMENTS)
             finally:
                 client.disconnect()
             typer.echo(
                 f"dossier_open and alerts_live of {database} compacted, "
-                f"{rolled} settled days of dossier KPIs rolled up"
+                f"{rolled} settled days of dossier KPIs and {paid} of payments rolled up"
             )
         except Exception as error:
             if not every:

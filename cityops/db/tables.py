@@ -385,6 +385,8 @@ V_DOSSIER_DAILY = "v_dossier_daily"
 V_DOSSIER_AGENCY_DAILY = "v_dossier_agency_daily"
 V_DOSSIER_OPEN = "v_dossier_open"
 V_PAYMENT_DAILY = "v_payment_daily"
+#: `v_payment_daily` per (day, agency), without the area: what the panels over agencies read.
+V_PAYMENT_AGENCY_DAILY = "v_payment_agency_daily"
 V_PORTAL_DAILY = "v_portal_daily"
 V_ALERTS = "v_alerts"
 #: The alerts firing or changed within the hour (`v_alerts`' first part): what a query for
@@ -397,6 +399,8 @@ V_PORTAL_MINUTE = "v_portal_minute"
 V_PORTAL_HOURLY = "v_portal_hourly"
 V_BUSINESS_REGISTRATION = "v_business_registration"
 V_PAYMENT_PROVIDER_MINUTE = "v_payment_provider_minute"
+#: The same states per local day and agency (migration 038): the whole days of a range.
+V_PAYMENT_PROVIDER_DAILY = "v_payment_provider_daily"
 V_DEADLETTER_MINUTE = "v_deadletter_minute"
 
 VIEWS: tuple[str, ...] = (
@@ -406,6 +410,7 @@ VIEWS: tuple[str, ...] = (
     V_DOSSIER_OPEN,
     V_PAYMENT_MINUTE,
     V_PAYMENT_DAILY,
+    V_PAYMENT_AGENCY_DAILY,
     V_PORTAL_MINUTE,
     V_PORTAL_HOURLY,
     V_PORTAL_DAILY,
@@ -414,6 +419,7 @@ VIEWS: tuple[str, ...] = (
     V_PIPELINE_HEALTH,
     V_BUSINESS_REGISTRATION,
     V_PAYMENT_PROVIDER_MINUTE,
+    V_PAYMENT_PROVIDER_DAILY,
     V_DEADLETTER_MINUTE,
 )
 
@@ -431,6 +437,8 @@ AGG_INGEST_SECOND = "agg_ingest_second"
 #: that read the raw tables before the reader lost access to them.
 AGG_PAYMENT_PROVIDER_MINUTE = "agg_payment_provider_minute"
 AGG_DEADLETTER_MINUTE = "agg_deadletter_minute"
+#: Payments per provider and failure reason per local day and agency (migration 038).
+AGG_PAYMENT_PROVIDER_DAILY = "agg_payment_provider_daily"
 
 
 @dataclass(frozen=True)
@@ -469,6 +477,7 @@ AGGREGATES: tuple[Aggregate, ...] = (
     Aggregate("mv_payment_provider_minute", AGG_PAYMENT_PROVIDER_MINUTE, PAYMENT_EVENTS),
     Aggregate("mv_deadletter_minute", AGG_DEADLETTER_MINUTE, DEADLETTERS, "at"),
     Aggregate("mv_portal_hourly", AGG_PORTAL_HOURLY, PORTAL_EVENTS),
+    Aggregate("mv_payment_provider_daily", AGG_PAYMENT_PROVIDER_DAILY, PAYMENT_EVENTS),
 )
 
 #: Field code of business registration (đăng ký doanh nghiệp), tracked against 1.5 days.
@@ -491,7 +500,20 @@ MV_DOSSIER_KPI_DAY_STATUS = "mv_dossier_kpi_day_status"
 #: (day, agency, area) cells hold about one dossier each, so only a coarser rollup shrinks
 #: what the panels over every agency read.
 DOSSIER_KPI_AGENCY_ROLLUP = "dossier_kpi_agency_rollup"
-_ROLLUP_NAMES = (DOSSIER_KPI_DAILY_ROLLUP, DOSSIER_KPI_DAY_STATUS, DOSSIER_KPI_AGENCY_ROLLUP)
+#: The payments' settled days summed per cell and per agency, and their status per day
+#: (migration 038, cityops/db/payment_rollup.py): the same scheme as the dossier KPIs'.
+PAYMENT_DAILY_ROLLUP = "payment_daily_rollup"
+PAYMENT_AGENCY_ROLLUP = "payment_agency_rollup"
+PAYMENT_DAY_STATUS = "payment_day_status"
+MV_PAYMENT_DAY_STATUS = "mv_payment_day_status"
+_ROLLUP_NAMES = (
+    DOSSIER_KPI_DAILY_ROLLUP,
+    DOSSIER_KPI_DAY_STATUS,
+    DOSSIER_KPI_AGENCY_ROLLUP,
+    PAYMENT_DAILY_ROLLUP,
+    PAYMENT_AGENCY_ROLLUP,
+    PAYMENT_DAY_STATUS,
+)
 
 #: Everything in the reader's database (cityops/db/databases.py): the read-API views and
 #: every table they read. The rest (raw events, dossier_state, dead letters, bookkeeping,
@@ -547,7 +569,7 @@ def template_names(database: str) -> dict[str, object]:
     names[BACKFILLS] = BACKFILLS
     names[DOSSIER_BUSINESS_REGISTRATION] = DOSSIER_BUSINESS_REGISTRATION
     names[MV_BUSINESS_REGISTRATION] = MV_BUSINESS_REGISTRATION
-    for name in (*_ROLLUP_NAMES, MV_DOSSIER_KPI_DAY_STATUS):
+    for name in (*_ROLLUP_NAMES, MV_DOSSIER_KPI_DAY_STATUS, MV_PAYMENT_DAY_STATUS):
         names[name] = name
     names["dossier_topic"] = DOSSIER.base
     names["payment_topic"] = PAYMENT.base

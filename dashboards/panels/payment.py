@@ -1,25 +1,44 @@
 """Payment panels: how much goes cashless, how much fails, and which provider fails.
 
-Per-provider figures read `v_payment_provider_minute` (the daily views have no provider
-column): states of distinct payment ids merged over the range, so a replayed event, or a
-payment whose events span minutes or failure reasons, counts once.
+Per-provider figures read `v_payment_provider_daily` for the whole local days of the range
+and `v_payment_provider_minute` for its partial first and last days (the daily views of
+figures have no provider column): states of distinct payment ids merged over the range, so
+a replayed event, or a payment whose events span minutes, days or failure reasons, counts
+once.
 """
 
 from __future__ import annotations
 
-from cityops.db.tables import V_PAYMENT_DAILY, V_PAYMENT_MINUTE, V_PAYMENT_PROVIDER_MINUTE
+from cityops.db.tables import (
+    V_PAYMENT_AGENCY_DAILY,
+    V_PAYMENT_DAILY,
+    V_PAYMENT_MINUTE,
+    V_PAYMENT_PROVIDER_DAILY,
+    V_PAYMENT_PROVIDER_MINUTE,
+)
 from dashboards import defaults as d
 from dashboards import targets
 from dashboards.sql import (
+    BELOW_DAILY_INTERVAL,
+    DAILY_INTERVAL,
     DAYS_IN_RANGE,
+    EDGE_MINUTES,
     EVERYWHERE,
     TODAY,
+    WHOLE_DAYS_IN_RANGE,
     Scope,
     agency_names,
     bucket,
     day_time,
     ratio,
 )
+
+
+def daily_view(scope: Scope) -> str:
+    """The daily view a panel over a range reads: per agency when the scope has no area to
+    filter, per (agency, area) cell otherwise. A country's cells hold about one payment each;
+    per agency its rolled days are ~1,100 rows a day (migration 038)."""
+    return V_PAYMENT_DAILY if scope.area_var else V_PAYMENT_AGENCY_DAILY
 
 
 def cashless_share_today(scope: Scope = EVERYWHERE) -> d.Panel:
@@ -60,14 +79,25 @@ def failure_rate_today(scope: Scope = EVERYWHERE) -> d.Panel:
 
 
 def flow(scope: Scope = EVERYWHERE) -> d.Panel:
+    # Per interval for short ranges, per local day over wide ones (DAILY_FROM_INTERVAL_S):
+    # the query holds both SELECTs; the one whose condition is false reads nothing.
     return d.timeseries(
         "Thanh toán",
-        "Payments: succeeded, cashless and failed payments per interval.",
+        "Payments: succeeded, cashless and failed payments per interval (per day over ranges of "
+        "about three weeks or more).",
         f"""
-        SELECT {bucket("minute")}, sum(succeeded) AS succeeded,
-               sum(cashless_succeeded) AS cashless, sum(failed) AS failed
-        FROM {V_PAYMENT_MINUTE}
-        WHERE $__timeFilter(minute) AND {scope.where()}
+        SELECT time, sum(succeeded) AS succeeded, sum(cashless_succeeded) AS cashless,
+               sum(failed) AS failed
+        FROM
+        (
+            SELECT {bucket("minute")}, succeeded, cashless_succeeded, failed
+            FROM {V_PAYMENT_MINUTE}
+            WHERE {BELOW_DAILY_INTERVAL} AND $__timeFilter(minute) AND {scope.where()}
+            UNION ALL
+            SELECT {day_time()}, succeeded, cashless_succeeded, failed
+            FROM {daily_view(scope)}
+            WHERE {DAILY_INTERVAL} AND {DAYS_IN_RANGE} AND {scope.where()}
+        )
         GROUP BY time ORDER BY time
         """,
     )
@@ -81,7 +111,7 @@ def cashless_trend(scope: Scope = EVERYWHERE) -> d.Panel:
         f"""
         SELECT {day_time()},
                {ratio("cashless_succeeded", "succeeded")} AS cashless_share
-        FROM {V_PAYMENT_DAILY}
+        FROM {daily_view(scope)}
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY time ORDER BY time
         """,
@@ -93,7 +123,7 @@ def cashless_trend(scope: Scope = EVERYWHERE) -> d.Panel:
 def cashless_by_agency(scope: Scope = EVERYWHERE, limit: int = 15) -> d.Panel:
     inner = f"""
         SELECT agency_code, {ratio("cashless_succeeded", "succeeded")} AS cashless_share
-        FROM {V_PAYMENT_DAILY}
+        FROM {daily_view(scope)}
         WHERE {DAYS_IN_RANGE} AND {scope.where()}
         GROUP BY agency_code"""
     return d.bargauge(
@@ -109,6 +139,21 @@ def cashless_by_agency(scope: Scope = EVERYWHERE, limit: int = 15) -> d.Panel:
         """,
         thresholds=d.rate_steps(targets.CASHLESS_SHARE_TARGET),
         max_value=1,
+    )
+
+
+def provider_states(scope: Scope) -> str:
+    """The range's provider states: whole local days per day and agency, the partial first
+    and last days per minute (the same uniqExactIf states: merged, a payment counts once).
+    The daily states have no area: a scope that filters areas reads the minutes throughout."""
+    states = "provider, failure_reason, succeeded_state, failed_state"
+    minutes = f"SELECT {states} FROM {V_PAYMENT_PROVIDER_MINUTE} WHERE {scope.where()} AND "
+    if scope.area_var:
+        return minutes + "$__timeFilter(minute)"
+    return (
+        f"SELECT {states} FROM {V_PAYMENT_PROVIDER_DAILY} "
+        f"WHERE {WHOLE_DAYS_IN_RANGE} AND {scope.where(area=False)}\n"
+        f"                UNION ALL\n                {minutes}{EDGE_MINUTES}"
     )
 
 
@@ -129,8 +174,10 @@ def by_provider(scope: Scope = EVERYWHERE) -> d.Panel:
                    uniqExactIfMergeState(succeeded_state) AS ok,
                    uniqExactIfMergeState(failed_state) AS ko,
                    uniqExactIfMerge(failed_state) AS ko_n
-            FROM {V_PAYMENT_PROVIDER_MINUTE}
-            WHERE $__timeFilter(minute) AND {scope.where()}
+            FROM
+            (
+                {provider_states(scope)}
+            )
             GROUP BY provider, failure_reason
         )
         GROUP BY provider

@@ -1,4 +1,5 @@
-"""`v_dossier_daily` over rolled-up settled days (cityops/db/dossier_rollup.py): the same
+"""`v_dossier_daily` over rolled-up settled days (cityops/db/dossier_rollup.py, rolled by
+cityops/db/day_rollup.py): the same
 figures before and after a roll, a late row for a rolled day counted at once, and the
 day rolled again by the next compaction. On ClickHouse 18.16 and on current ClickHouse."""
 
@@ -6,12 +7,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
+from functools import partial
 
 import pytest
 
-from cityops.db import dossier_rollup
-from cityops.db.dossier_rollup import changed_days, roll_changed
+from cityops.db import day_rollup
+from cityops.db.dossier_rollup import DOSSIER_KPIS
 from cityops.db.migrate import migrate
 from cityops.db.tables import (
     DOSSIER_KPI_DAILY,
@@ -23,6 +26,8 @@ from .conftest import AG1, AR1, AR2, Backend, insert, load_crafted, migrated_bac
 from .test_views import select
 
 D4, D5, D6 = date(2025, 3, 4), date(2025, 3, 5), date(2025, 3, 6)
+changed_days = partial(day_rollup.changed_days, spec=DOSSIER_KPIS)
+roll_changed = partial(day_rollup.roll_changed, spec=DOSSIER_KPIS)
 DAILY = (
     "SELECT day, agency_code, area_code, received, online_received, full_online_received, "
     "resolved, resolved_on_time, resolved_late, avg_processing_hours FROM {db}.v_dossier_daily"
@@ -110,7 +115,7 @@ def rolled_before_037(request: pytest.FixtureRequest) -> Iterator[Backend]:
 
 
 def test_upgrade_reads_rolled_days_per_dossier_until_they_are_rolled_per_agency(
-    rolled_before_037: Backend, monkeypatch: pytest.MonkeyPatch
+    rolled_before_037: Backend,
 ) -> None:
     """A deployment whose days were rolled before migration 037: the upgrade marks them as
     changed (the rollup per agency has none of them), so both views read them per dossier,
@@ -119,10 +124,9 @@ def test_upgrade_reads_rolled_days_per_dossier_until_they_are_rolled_per_agency(
     load_crafted(backend)
     client, database = backend.client, backend.database
     # The code before 037 rolled the cells only.
-    with monkeypatch.context() as old_code:
-        old_code.setattr(dossier_rollup, "_ROLLUPS", dossier_rollup._ROLLUPS[:1])
-        time.sleep(1.1)
-        assert roll_changed(client, database, margin_seconds=0) == 3
+    cells_only = replace(DOSSIER_KPIS, rollups=DOSSIER_KPIS.rollups[:1])
+    time.sleep(1.1)
+    assert day_rollup.roll_changed(client, database, cells_only, margin_seconds=0) == 3
 
     migrate(client, database)
     assert changed_days(client, database) == [D4, D5, D6]
