@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 from datetime import UTC, date, datetime, timedelta
 
-from cityops.contract import DossierEvent
+from cityops.contract import DossierEvent, DossierStatus
 from cityops.db.reconcile import reconcile
 from cityops.db.reconcile_alerts import reconcile_alerts
 from cityops.db.tables import DEADLETTERS, V_ALERTS, V_DOSSIER_DAILY, V_DOSSIER_OPEN, qualified
@@ -101,7 +101,7 @@ def test_overdue_alert_fires_then_resolves(pipeline_settings, start_worker, ch) 
     resolved = received.model_copy(
         update={
             "event_id": "overdue-test-resolved",
-            "status": "resolved",
+            "status": DossierStatus.RESOLVED,
             "event_type": "dossier.resolved",
             "occurred_at": datetime.now(UTC),
             "resolved_at": datetime.now(UTC),
