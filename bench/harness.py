@@ -104,5 +104,17 @@ def wait_for(check: Callable[[], Any], timeout: float, every: float = 0.2) -> fl
     raise TimeoutError(f"not done within {timeout}s")
 
 
+def settle(client: Any, timeout: float = 600) -> float:
+    """Seconds until ClickHouse runs no merge. A phase's inserts leave background merges
+    (its raw tables, the aggregates its rows feed) that run for seconds after it ends; the
+    next phase measured on the same 2 cores would pay for them, so a round's second phase
+    was slower than its first for no reason of its own."""
+    return wait_for(
+        lambda: int(client.execute("SELECT count() FROM system.merges")[0][0]) == 0,
+        timeout,
+        every=0.5,
+    )
+
+
 def count(client: Any, database: str, table: str, column: str = "event_id") -> int:
     return int(client.execute(f"SELECT uniqExact({column}) FROM {database}.{table}")[0][0])

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.ceiling import drain
-from bench.harness import count, private_settings, start_worker, stop, wait_for
+from bench.harness import count, private_settings, settle, start_worker, stop, wait_for
 from bench.state import state_rows
 from cityops.contract import DOSSIER, PORTAL, Envelope
 from cityops.db.client import make_client
@@ -89,8 +89,14 @@ def throughput(events: int, rounds: int) -> dict[str, Any]:
     for round_ in range(1, rounds + 1):
         with private_settings("tp") as settings:
             publish(settings, batch)
+            # Each phase starts on a quiet ClickHouse (harness.settle), not on the merges
+            # the phase before it left behind.
+            migrator = make_client(settings.clickhouse, migrator=True)
+            settle(migrator)
             worker_rates.append(worker_round(settings, expected, extra if round_ == 1 else None))
+            settle(migrator)
             ceiling_rates.append(ceiling_round(settings, expected))
+            settle(migrator)
             stock_rates.append(stock_round(settings, expected))
             if round_ == 1:
                 extra["floor"] = faust_floor(settings, expected)
