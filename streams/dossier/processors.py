@@ -32,7 +32,7 @@ from streams.context import Context
 from streams.dossier.business import business_cell, business_rows
 from streams.dossier.deadline_heap import DeadlineHeap
 from streams.dossier.deadlines import SEVERITY, AlertChange, evaluate, next_check_ms
-from streams.dossier.kpis import Cell, KpiRow, contribution, kpi_rows
+from streams.dossier.kpis import Cell, Counts, KpiRow, changed_rows, contribution, new_epoch
 from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, PublishedAlert, from_ms, to_ms
 from streams.dossier.state import merge as merge_event
@@ -66,6 +66,7 @@ class DossierProcessor(Processor):
         self.heap = DeadlineHeap()
         self.catching_up = False
         self._pruned_at = time.monotonic()
+        self.kpi_epoch = new_epoch()
 
     @property
     def topic(self) -> faust.TopicT:
@@ -84,7 +85,7 @@ class DossierProcessor(Processor):
         await self.track_backlog(batch, now)
         touched: dict[str, DossierState] = {}
         partitions: dict[str, int] = {}
-        before: dict[str, list[Cell]] = {}
+        before: dict[str, dict[Cell, Counts]] = {}
         was_open: dict[str, bool] = {}
         was_listed: dict[str, bool] = {}
         signals = SignalBatch()
@@ -92,7 +93,7 @@ class DossierProcessor(Processor):
             assert isinstance(model, DossierEvent)
             state = touched.get(model.dossier_id) or self.load(model.dossier_id)
             if model.dossier_id not in before:
-                before[model.dossier_id] = list(contribution(state))
+                before[model.dossier_id] = contribution(state)
                 was_open[model.dossier_id] = state.is_open
                 was_listed[model.dossier_id] = business_cell(state) is not None
             partitions[model.dossier_id] = record.partition
@@ -112,7 +113,7 @@ class DossierProcessor(Processor):
             changes = evaluate(state, now, self.cfg.due_soon_working_days)
             alerts += self.alerts_for(state, changes, to_ms(now))
             # Rows first: what they wrote is recorded in the state stored next.
-            kpis += kpi_rows(state, before[dossier_id])
+            kpis += changed_rows(state, before[dossier_id], self.kpi_epoch)
             business += business_rows(state, was_listed[dossier_id])
             writes_open = state.is_open or state.open_written or was_open[dossier_id]
             state.open_written = writes_open
@@ -162,6 +163,8 @@ class DossierProcessor(Processor):
         changes of the last minutes: the changelog can hold a change whose alert a crash
         lost (the state is written first), and an identical row is harmless."""
         await super().on_rebalance(partitions)
+        # States this run wrote may have been another run's since: write their rows again.
+        self.kpi_epoch = new_epoch()
         self.heap.clear()
         since_ms = to_ms(datetime.now(UTC)) - int(REPUBLISH_SECONDS * 1000)
         again: list[AlertEvent] = []

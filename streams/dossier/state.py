@@ -95,6 +95,9 @@ class DossierState:
     #: Every KPI cell this dossier has written a row in, as [grain, at, agency, area]
     #: (streams/dossier/kpis.py): kept with the state so a recovered state knows them all.
     kpi_cells: list[list[Any]] = field(default_factory=list)
+    #: The worker run that last wrote this dossier's KPI rows (streams/dossier/kpis.py
+    #: `changed_rows`); 0 when none did, or before the field existed.
+    kpi_epoch: int = 0
     #: Whether a row of this dossier was written to `dossier_open` (then its closing is too).
     open_written: bool = False
     #: Whether rows of this dossier were written to `business_registration_daily` (then its
