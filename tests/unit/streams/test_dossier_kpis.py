@@ -109,6 +109,46 @@ LIFECYCLE = [
 ]
 
 
+#: dossier_kpi_* as ReplacingMergeTree keeps it: (cell, dossier) -> (version, figures).
+Table = dict[tuple[Cell, str], tuple[int, tuple[int, ...]]]
+
+
+def _deliveries(
+    order: list[int], owners: list[str], lost: set[int]
+) -> list[tuple[DossierEvent, bool]]:
+    """Each step's event and whether a crash lost its rows; the lost ones come again."""
+    steps = [(i, o, step in lost) for step, (i, o) in enumerate(zip(order, owners, strict=False))]
+    steps += [(i, o, False) for i, o, crashed in steps if crashed]  # redelivered
+    deliveries = []
+    for index, dossier_id, crashed in steps:
+        status, minutes, agency = LIFECYCLE[index]
+        event = dossier_event(
+            status, minutes, dossier_id=dossier_id, agency=agency, event_id=f"{dossier_id}{index}"
+        )
+        deliveries.append((event, crashed))
+    return deliveries
+
+
+def _store(table: Table, rows: list[KpiRow]) -> None:
+    for row in rows:
+        key = (row.cell, row.dossier_id)
+        if key not in table or table[key][0] <= row.version:
+            table[key] = (row.version, row.counts.values())
+
+
+def _assert_the_table_sums_to(states: dict[str, DossierState], table: Table) -> None:
+    expected: Tally[tuple[Cell, str]] = Tally()
+    for state in states.values():
+        for cell, counts in contribution(state).items():
+            for name in COUNT_FIELDS:
+                expected[(cell, name)] += getattr(counts, name)
+    actual: Tally[tuple[Cell, str]] = Tally()
+    for (cell, _dossier), (_version, values) in table.items():
+        for name, value in zip(COUNT_FIELDS, values, strict=True):
+            actual[(cell, name)] += value
+    assert +actual == +expected
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.sampled_from(range(len(LIFECYCLE))), min_size=1, max_size=12),
@@ -121,36 +161,16 @@ def test_rows_sum_to_the_final_states_contributions(
     """Any order, duplicates, and writes lost to crashes (the event is then redelivered):
     the table, keeping the highest version per (cell, dossier), sums to the truth."""
     states: dict[str, DossierState] = {}
-    table: dict[tuple[Cell, str], tuple[int, tuple[int, ...]]] = {}
-    deliveries = [
-        (i, o, step in lost) for step, (i, o) in enumerate(zip(order, owners, strict=False))
-    ]
-    deliveries += [(i, o, False) for i, o, crashed in deliveries if crashed]  # redelivered
-    for index, dossier_id, crashed in deliveries:
-        status, minutes, agency = LIFECYCLE[index]
-        event = dossier_event(
-            status, minutes, dossier_id=dossier_id, agency=agency, event_id=f"{dossier_id}{index}"
-        )
-        state = states.setdefault(dossier_id, DossierState(dossier_id=dossier_id))
+    table: Table = {}
+    for event, crashed in _deliveries(order, owners, lost):
+        state = states.setdefault(event.dossier_id, DossierState(dossier_id=event.dossier_id))
         before = list(contribution(state))
         merge(state, event)
         rows = kpi_rows(state, before)
         if crashed:
             continue  # the state reached the changelog, the rows never reached ClickHouse
-        for row in rows:
-            key = (row.cell, row.dossier_id)
-            if key not in table or table[key][0] <= row.version:
-                table[key] = (row.version, row.counts.values())
-    expected: Tally[tuple[Cell, str]] = Tally()
-    for state in states.values():
-        for cell, counts in contribution(state).items():
-            for name in COUNT_FIELDS:
-                expected[(cell, name)] += getattr(counts, name)
-    actual: Tally[tuple[Cell, str]] = Tally()
-    for (cell, _dossier), (_version, values) in table.items():
-        for name, value in zip(COUNT_FIELDS, values, strict=True):
-            actual[(cell, name)] += value
-    assert +actual == +expected
+        _store(table, rows)
+    _assert_the_table_sums_to(states, table)
 
 
 def test_counts_values_follow_the_column_order() -> None:
@@ -212,18 +232,10 @@ def test_skipped_rows_still_sum_to_the_truth_across_crashes(
     """As above with `changed_rows`: a crash loses the batch's rows and ends the run; the
     next run recovers the states from the changelog and gets the events again."""
     states: dict[str, DossierState] = {}
-    table: dict[tuple[Cell, str], tuple[int, tuple[int, ...]]] = {}
+    table: Table = {}
     epoch = new_epoch()
-    deliveries = [
-        (i, o, step in lost) for step, (i, o) in enumerate(zip(order, owners, strict=False))
-    ]
-    deliveries += [(i, o, False) for i, o, crashed in deliveries if crashed]  # redelivered
-    for index, dossier_id, crashed in deliveries:
-        status, minutes, agency = LIFECYCLE[index]
-        event = dossier_event(
-            status, minutes, dossier_id=dossier_id, agency=agency, event_id=f"{dossier_id}{index}"
-        )
-        state = states.setdefault(dossier_id, DossierState(dossier_id=dossier_id))
+    for event, crashed in _deliveries(order, owners, lost):
+        state = states.setdefault(event.dossier_id, DossierState(dossier_id=event.dossier_id))
         before = contribution(state)
         merge(state, event)
         rows = changed_rows(state, before, epoch)
@@ -231,17 +243,5 @@ def test_skipped_rows_still_sum_to_the_truth_across_crashes(
             states = {k: DossierState.from_dict(v.to_dict()) for k, v in states.items()}
             epoch = new_epoch()
             continue
-        for row in rows:
-            key = (row.cell, row.dossier_id)
-            if key not in table or table[key][0] <= row.version:
-                table[key] = (row.version, row.counts.values())
-    expected: Tally[tuple[Cell, str]] = Tally()
-    for state in states.values():
-        for cell, counts in contribution(state).items():
-            for name in COUNT_FIELDS:
-                expected[(cell, name)] += getattr(counts, name)
-    actual: Tally[tuple[Cell, str]] = Tally()
-    for (cell, _dossier), (_version, values) in table.items():
-        for name, value in zip(COUNT_FIELDS, values, strict=True):
-            actual[(cell, name)] += value
-    assert +actual == +expected
+        _store(table, rows)
+    _assert_the_table_sums_to(states, table)
