@@ -113,6 +113,14 @@ LIFECYCLE = [
 Table = dict[tuple[Cell, str], tuple[int, tuple[int, ...]]]
 
 
+#: A lifecycle order, each step's dossier, and the steps whose rows a crash loses.
+_deliveries_given = given(
+    st.lists(st.sampled_from(range(len(LIFECYCLE))), min_size=1, max_size=12),
+    st.lists(st.sampled_from(["D-1", "D-2"]), min_size=12, max_size=12),
+    st.sets(st.integers(min_value=0, max_value=11)),
+)
+
+
 def _deliveries(
     order: list[int], owners: list[str], lost: set[int]
 ) -> list[tuple[DossierEvent, bool]]:
@@ -150,11 +158,7 @@ def _assert_the_table_sums_to(states: dict[str, DossierState], table: Table) -> 
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(st.sampled_from(range(len(LIFECYCLE))), min_size=1, max_size=12),
-    st.lists(st.sampled_from(["D-1", "D-2"]), min_size=12, max_size=12),
-    st.sets(st.integers(min_value=0, max_value=11)),
-)
+@_deliveries_given
 def test_rows_sum_to_the_final_states_contributions(
     order: list[int], owners: list[str], lost: set[int]
 ) -> None:
@@ -221,11 +225,7 @@ def test_a_run_skips_only_the_unchanged_rows_it_wrote_itself() -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(
-    st.lists(st.sampled_from(range(len(LIFECYCLE))), min_size=1, max_size=12),
-    st.lists(st.sampled_from(["D-1", "D-2"]), min_size=12, max_size=12),
-    st.sets(st.integers(min_value=0, max_value=11)),
-)
+@_deliveries_given
 def test_skipped_rows_still_sum_to_the_truth_across_crashes(
     order: list[int], owners: list[str], lost: set[int]
 ) -> None:
