@@ -22,10 +22,10 @@ the batch rule do.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import add
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -83,9 +83,11 @@ def _local_day(minute: int) -> int:
     return datetime.fromtimestamp(minute, UTC).astimezone(_TZ).date().toordinal()
 
 
-@dataclass(slots=True)
-class Counts:
-    """The figures of one dossier in one cell; the field order is the tables' column order."""
+class Counts(NamedTuple):
+    """The figures of one dossier in one cell; the field order is the tables' column order.
+
+    A named tuple, built and compared in C: every dossier event that changes a figure
+    builds its contribution before and after (`make bench`)."""
 
     received: int = 0
     online_received: int = 0
@@ -97,30 +99,14 @@ class Counts:
     processing_count: int = 0
 
     def values(self) -> tuple[int, ...]:
-        """In COUNT_FIELDS' order (a unit test holds the two together)."""
-        return (
-            self.received,
-            self.online_received,
-            self.full_online_received,
-            self.resolved,
-            self.resolved_on_time,
-            self.resolved_late,
-            self.processing_seconds,
-            self.processing_count,
-        )
+        """In COUNT_FIELDS' order."""
+        return tuple(self)
 
-    def add(self, other: Counts) -> None:
-        self.received += other.received
-        self.online_received += other.online_received
-        self.full_online_received += other.full_online_received
-        self.resolved += other.resolved
-        self.resolved_on_time += other.resolved_on_time
-        self.resolved_late += other.resolved_late
-        self.processing_seconds += other.processing_seconds
-        self.processing_count += other.processing_count
+    def plus(self, other: Counts) -> Counts:
+        return Counts._make(map(add, self, other))
 
 
-COUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Counts))
+COUNT_FIELDS: tuple[str, ...] = Counts._fields
 
 
 def _seconds(ms: int | None) -> int | None:
@@ -133,10 +119,14 @@ def day_cell(at_ms: int, state: DossierState | KpiFacts) -> Cell:
     return Cell("day", _local_day(seconds - seconds % 60), state.agency_code, state.area_code)
 
 
-def _cells(at_ms: int, state: DossierState | KpiFacts) -> Iterator[Cell]:
+def _cells(at_ms: int, facts: KpiFacts) -> tuple[Cell, Cell]:
+    """The minute and the local day cell of a moment (epoch ms)."""
     seconds = at_ms // 1000
-    yield Cell("minute", seconds - seconds % 60, state.agency_code, state.area_code)
-    yield Cell("day", _local_day(seconds - seconds % 60), state.agency_code, state.area_code)
+    minute = seconds - seconds % 60
+    return (
+        Cell("minute", minute, facts.agency_code, facts.area_code),
+        Cell("day", _local_day(minute), facts.agency_code, facts.area_code),
+    )
 
 
 class KpiFacts(NamedTuple):
@@ -176,31 +166,32 @@ def contribution(state: DossierState | KpiFacts) -> dict[Cell, Counts]:
     out: dict[Cell, Counts] = {}
     if facts.received_event_at is not None:
         received = Counts(
-            received=1,
-            online_received=int(facts.channel == "online"),
-            full_online_received=int(facts.online_level == "full"),
+            1, int(facts.channel == "online"), int(facts.online_level == "full"), 0, 0, 0, 0, 0
         )
         for cell in _cells(facts.received_event_at, facts):
-            out.setdefault(cell, Counts()).add(received)
+            out[cell] = received
     if facts.first_resolved_event_at is not None:
         resolved_s, due_s = _seconds(facts.resolved_at), _seconds(facts.due_at)
         on_time = int(resolved_s is not None and due_s is not None and resolved_s <= due_s)
         received_s = _seconds(facts.received_at)
         timed = received_s is not None and resolved_s is not None
         resolved = Counts(
-            resolved=1,
-            resolved_on_time=on_time,
-            resolved_late=1 - on_time,
-            processing_seconds=(resolved_s or 0) - (received_s or 0) if timed else 0,
-            processing_count=int(timed),
+            0,
+            0,
+            0,
+            1,
+            on_time,
+            1 - on_time,
+            (resolved_s or 0) - (received_s or 0) if timed else 0,
+            int(timed),
         )
         for cell in _cells(facts.first_resolved_event_at, facts):
-            out.setdefault(cell, Counts()).add(resolved)
+            counts = out.get(cell)
+            out[cell] = resolved if counts is None else counts.plus(resolved)
     return out
 
 
-@dataclass(frozen=True)
-class KpiRow:
+class KpiRow(NamedTuple):
     """One dossier's figures in one cell, as its table row."""
 
     cell: Cell
@@ -214,7 +205,7 @@ class KpiRow:
             self.cell.agency_code,
             self.cell.area_code,
             self.dossier_id,
-            *self.counts.values(),
+            *self.counts,
             self.version,
         )
 
@@ -245,7 +236,8 @@ def changed_rows(state: DossierState, before: KpiFacts, epoch: int) -> list[KpiR
     if not own:
         return kpi_rows(state, was, now)
     cells = sorted(c for c in was.keys() | now.keys() if was.get(c) != now.get(c))
-    _record(state, was, now)
+    if state.kpi_cells or not now.keys() >= was.keys():  # a cell left, or left before
+        _record(state, was, now)
     return [KpiRow(c, state.dossier_id, now.get(c) or Counts(), state.version) for c in cells]
 
 

@@ -15,7 +15,7 @@ pipeline tests check the two agree.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -131,7 +131,8 @@ class DossierState:
         data["seen"] = sorted(self.seen)
         data["firing"] = dict(self.firing)
         data["kpi_cells"] = [list(c) for c in self.kpi_cells]
-        data["published"] = {kind: asdict(alert) for kind, alert in self.published.items()}
+        # vars, not asdict: its recursive copy was a tenth of this method (`make bench`).
+        data["published"] = {kind: dict(vars(alert)) for kind, alert in self.published.items()}
         return data
 
     @classmethod
