@@ -250,7 +250,7 @@ class StreamsSettings(BaseModel):
     #: The worker's garbage collector thresholds (young, middle, old generation:
     #: `gc.set_threshold`). CPython's (700, 10, 10) spent a third of a backfill traversing
     #: the states held in full collections (streams/gc_tuning.py, `make bench`).
-    gc_threshold: tuple[PositiveInt, PositiveInt, PositiveInt] = (50_000, 20, 100)
+    gc_threshold: tuple[PositiveInt, PositiveInt, PositiveInt] = (50_000, 10, 10)
     #: How often open dossiers are checked against their deadlines.
     deadline_check_seconds: float = 5.0
     #: `dossier_due_soon` fires this many working days before `due_at`.
