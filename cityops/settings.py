@@ -20,6 +20,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
+    PositiveInt,
     SecretStr,
     field_validator,
     model_validator,
@@ -246,6 +247,10 @@ class StreamsSettings(BaseModel):
     #: Rows buffered per ClickHouse table before a flush, and the longest a row waits.
     batch_max_rows: int = 20_000
     batch_max_seconds: float = 0.5
+    #: The worker's garbage collector thresholds (young, middle, old generation:
+    #: `gc.set_threshold`). CPython's (700, 10, 10) spent a third of a backfill traversing
+    #: the states held in full collections (streams/gc_tuning.py, `make bench`).
+    gc_threshold: tuple[PositiveInt, PositiveInt, PositiveInt] = (50_000, 10, 10)
     #: How often open dossiers are checked against their deadlines.
     deadline_check_seconds: float = 5.0
     #: `dossier_due_soon` fires this many working days before `due_at`.

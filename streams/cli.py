@@ -47,11 +47,13 @@ def run_worker(config: ConfigOption, web_port: int) -> None:
 
     from cityops.kafka_topics import apply_plans, check_plans
     from streams.app import create_app, standby_replicas
+    from streams.gc_tuning import tune_gc
     from streams.sink.clickhouse import ClickHouseSink
     from streams.topics import internal_plans, plans_of, subscribed_topics
 
     settings = setup(config)
     _refuse_bad_kafka_access(settings)
+    tune_gc(settings.streams.gc_threshold)
     mode.loop.use(settings.streams.event_loop)
     sink = ClickHouseSink.from_settings(
         settings.clickhouse,

@@ -6,11 +6,11 @@ agency and area: the same cell as its resolved figures in `dossier_kpi_daily`
 (streams/dossier/kpis.py). Its row there is written with the state's version on every state
 change (status and times stay current); every other day cell the dossier has written KPI
 rows in gets a row with `present = 0`, so a dossier whose day, agency or procedure changed
-leaves the old cell. The day cells of `kpi_cells` are a superset of every cell a
-business row was ever written in (the business cell is always the resolved KPI cell), and
-`business_written` records that the dossier has rows here at all, so only business
-registrations pay for this table, and a recovered state rewrites every cell it may have a
-row in. Call `business_rows` after `kpi_rows`, which records the cells.
+leaves the old cell. The day cells a dossier has KPI rows in (`known_cells`) are a
+superset of every cell a business row was ever written in (the business cell is always the
+resolved KPI cell), and `business_written` records that the dossier has rows here at all,
+so only business registrations pay for this table, and a recovered state rewrites every
+cell it may have a row in. Call `business_rows` after `changed_rows`, which records the cells.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from cityops.db.tables import BUSINESS_REGISTRATION_FIELD
-from streams.dossier.kpis import Cell, day_cell
+from streams.dossier.kpis import Cell, day_cell, known_cells
 from streams.dossier.rows import db_time
 from streams.dossier.state import DossierState
 
@@ -60,5 +60,5 @@ def business_rows(state: DossierState, was_listed: bool) -> list[tuple[Any, ...]
     if now is None and not (state.business_written or was_listed):
         return []
     state.business_written = True
-    days = sorted(c for c in map(Cell.of, state.kpi_cells) if c.grain == "day")
+    days = [c for c in known_cells(state) if c.grain == "day"]
     return [business_row(cell, state, cell == now) for cell in days]

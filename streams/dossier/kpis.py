@@ -7,24 +7,25 @@ time) where its first `resolved` event falls, each under its latest agency and a
 The worker writes each dossier's contribution per cell as a row keyed by (cell, dossier)
 with the state's version (ReplacingMergeTree), and the views sum the cells. When a state
 changes, the old contribution is taken out and the new one put in: the cells it left get a
-row of zeros, the cells it is in get its new figures, all under the new version (a late
-event that moves the day, an extension that turns late into on time, an agency change).
-The cells a dossier has ever written are kept in its own state record (`kpi_cells`), in the
-same changelog record as the state: after a crash, a recovered state knows every cell it
-may have a row in, and the replayed event writes them all again (`changed_rows` skips only
-the unchanged rows of states this worker run wrote itself). So the figures stay exact
-under at-least-once delivery without any counter shared between dossiers (whose changelog
-could not be kept atomic with the states'). Comparisons use whole seconds, as the
-`dossier_state` columns and the batch rule do.
+row of zeros, the cells whose figures changed get the new figures, all under the new
+version (a late event that moves the day, an extension that turns late into on time, an
+agency change). The cells a dossier has left are kept in its own state record
+(`kpi_cells`), in the same changelog record as the state, and the cells it is in follow
+from the state: after a crash, a recovered state knows every cell it may have a row in, and
+the replayed event writes them all again (`changed_rows` writes only the changed rows of
+states this worker run wrote itself). So the figures stay exact under at-least-once
+delivery without any counter shared between dossiers (whose changelog could not be kept
+atomic with the states'). Comparisons use whole seconds, as the `dossier_state` columns and
+the batch rule do.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import add
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -82,9 +83,11 @@ def _local_day(minute: int) -> int:
     return datetime.fromtimestamp(minute, UTC).astimezone(_TZ).date().toordinal()
 
 
-@dataclass(slots=True)
-class Counts:
-    """The figures of one dossier in one cell; the field order is the tables' column order."""
+class Counts(NamedTuple):
+    """The figures of one dossier in one cell; the field order is the tables' column order.
+
+    A named tuple, built and compared in C: every dossier event that changes a figure
+    builds its contribution before and after (`make bench`)."""
 
     received: int = 0
     online_received: int = 0
@@ -96,78 +99,99 @@ class Counts:
     processing_count: int = 0
 
     def values(self) -> tuple[int, ...]:
-        """In COUNT_FIELDS' order (a unit test holds the two together)."""
-        return (
-            self.received,
-            self.online_received,
-            self.full_online_received,
-            self.resolved,
-            self.resolved_on_time,
-            self.resolved_late,
-            self.processing_seconds,
-            self.processing_count,
-        )
+        """In COUNT_FIELDS' order."""
+        return tuple(self)
 
-    def add(self, other: Counts) -> None:
-        self.received += other.received
-        self.online_received += other.online_received
-        self.full_online_received += other.full_online_received
-        self.resolved += other.resolved
-        self.resolved_on_time += other.resolved_on_time
-        self.resolved_late += other.resolved_late
-        self.processing_seconds += other.processing_seconds
-        self.processing_count += other.processing_count
+    def plus(self, other: Counts) -> Counts:
+        return Counts._make(map(add, self, other))
 
 
-COUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Counts))
+COUNT_FIELDS: tuple[str, ...] = Counts._fields
 
 
 def _seconds(ms: int | None) -> int | None:
     return None if ms is None else ms // 1000
 
 
-def day_cell(at_ms: int, state: DossierState) -> Cell:
+def day_cell(at_ms: int, state: DossierState | KpiFacts) -> Cell:
     """The local day cell of a moment (epoch ms), under the state's agency and area."""
     seconds = at_ms // 1000
     return Cell("day", _local_day(seconds - seconds % 60), state.agency_code, state.area_code)
 
 
-def _cells(at_ms: int, state: DossierState) -> Iterator[Cell]:
+def _cells(at_ms: int, facts: KpiFacts) -> tuple[Cell, Cell]:
+    """The minute and the local day cell of a moment (epoch ms)."""
     seconds = at_ms // 1000
-    yield Cell("minute", seconds - seconds % 60, state.agency_code, state.area_code)
-    yield Cell("day", _local_day(seconds - seconds % 60), state.agency_code, state.area_code)
+    minute = seconds - seconds % 60
+    return (
+        Cell("minute", minute, facts.agency_code, facts.area_code),
+        Cell("day", _local_day(minute), facts.agency_code, facts.area_code),
+    )
 
 
-def contribution(state: DossierState) -> dict[Cell, Counts]:
-    """What one dossier adds to the figures, per cell of both grains."""
-    out: dict[Cell, Counts] = {}
-    if state.received_event_at is not None:
-        received = Counts(
-            received=1,
-            online_received=int(state.channel == "online"),
-            full_online_received=int(state.online_level == "full"),
+class KpiFacts(NamedTuple):
+    """The fields of a state its contribution is made of: equal facts, equal contribution.
+
+    Kept per dossier at the start of a batch and compared after it, which is far cheaper
+    than building both contributions for the middle events that change none of them."""
+
+    received_event_at: int | None
+    first_resolved_event_at: int | None
+    agency_code: str
+    area_code: str
+    channel: str
+    online_level: str
+    received_at: int | None
+    resolved_at: int | None
+    due_at: int | None
+
+    @classmethod
+    def of(cls, state: DossierState) -> KpiFacts:
+        return cls(
+            state.received_event_at,
+            state.first_resolved_event_at,
+            state.agency_code,
+            state.area_code,
+            state.channel,
+            state.online_level,
+            state.received_at,
+            state.resolved_at,
+            state.due_at,
         )
-        for cell in _cells(state.received_event_at, state):
-            out.setdefault(cell, Counts()).add(received)
-    if state.first_resolved_event_at is not None:
-        resolved_s, due_s = _seconds(state.resolved_at), _seconds(state.due_at)
+
+
+def contribution(state: DossierState | KpiFacts) -> dict[Cell, Counts]:
+    """What one dossier adds to the figures, per cell of both grains."""
+    facts = state if isinstance(state, KpiFacts) else KpiFacts.of(state)
+    out: dict[Cell, Counts] = {}
+    if facts.received_event_at is not None:
+        received = Counts(
+            1, int(facts.channel == "online"), int(facts.online_level == "full"), 0, 0, 0, 0, 0
+        )
+        for cell in _cells(facts.received_event_at, facts):
+            out[cell] = received
+    if facts.first_resolved_event_at is not None:
+        resolved_s, due_s = _seconds(facts.resolved_at), _seconds(facts.due_at)
         on_time = int(resolved_s is not None and due_s is not None and resolved_s <= due_s)
-        received_s = _seconds(state.received_at)
+        received_s = _seconds(facts.received_at)
         timed = received_s is not None and resolved_s is not None
         resolved = Counts(
-            resolved=1,
-            resolved_on_time=on_time,
-            resolved_late=1 - on_time,
-            processing_seconds=(resolved_s or 0) - (received_s or 0) if timed else 0,
-            processing_count=int(timed),
+            0,
+            0,
+            0,
+            1,
+            on_time,
+            1 - on_time,
+            (resolved_s or 0) - (received_s or 0) if timed else 0,
+            int(timed),
         )
-        for cell in _cells(state.first_resolved_event_at, state):
-            out.setdefault(cell, Counts()).add(resolved)
+        for cell in _cells(facts.first_resolved_event_at, facts):
+            counts = out.get(cell)
+            out[cell] = resolved if counts is None else counts.plus(resolved)
     return out
 
 
-@dataclass(frozen=True)
-class KpiRow:
+class KpiRow(NamedTuple):
     """One dossier's figures in one cell, as its table row."""
 
     cell: Cell
@@ -181,7 +205,7 @@ class KpiRow:
             self.cell.agency_code,
             self.cell.area_code,
             self.dossier_id,
-            *self.counts.values(),
+            *self.counts,
             self.version,
         )
 
@@ -191,37 +215,60 @@ def new_epoch() -> int:
     return secrets.randbits(62) + 1
 
 
-def changed_rows(state: DossierState, before: dict[Cell, Counts], epoch: int) -> list[KpiRow]:
-    """`kpi_rows`, or none when this worker run wrote the dossier's rows itself and its
-    contribution did not change since (`before`: the contribution before this batch).
+def changed_rows(state: DossierState, before: KpiFacts, epoch: int) -> list[KpiRow]:
+    """The rows this batch must write for `state` (`before`: its facts before the batch).
 
-    A state recovered from the changelog can be ahead of ClickHouse (a crash between the
-    changelog and the flush), so its rows are written again on its next event whatever
-    changed: its `kpi_epoch` is another run's. A run renews its epoch when partitions are
-    assigned, and its own rows reach ClickHouse before their offsets are acknowledged, or
-    the run ends. Skipping the unchanged rewrites saves most of the KPI rows of a dossier's
-    middle events (`make bench`).
+    A state this worker run wrote itself gets only the cells whose figures changed (the
+    cells it left get zeros): its other rows are in ClickHouse, or in the sink, unchanged
+    since this run wrote them. A state recovered from the changelog can be ahead of
+    ClickHouse (a crash between the changelog and the flush), so it gets every cell it may
+    have a row in, whatever changed: its `kpi_epoch` is another run's. A run renews its
+    epoch when partitions are assigned, and its own rows reach ClickHouse before their
+    offsets are acknowledged, or the run ends. Most of a dossier's events change none of
+    its figures, and so write no KPI row (`make bench`).
     """
-    now = contribution(state)
-    if state.kpi_epoch == epoch and now == before:
+    now_facts = KpiFacts.of(state)
+    own = state.kpi_epoch == epoch
+    if own and now_facts == before:
         return []
-    rows = kpi_rows(state, before, now)
+    was, now = contribution(before), contribution(now_facts)
     state.kpi_epoch = epoch
-    return rows
+    if not own:
+        return kpi_rows(state, was, now)
+    cells = sorted(c for c in was.keys() | now.keys() if was.get(c) != now.get(c))
+    if state.kpi_cells or not now.keys() >= was.keys():  # a cell left, or left before
+        _record(state, was, now)
+    return [KpiRow(c, state.dossier_id, now.get(c) or Counts(), state.version) for c in cells]
 
 
 def kpi_rows(
     state: DossierState, before: Iterable[Cell] = (), now: dict[Cell, Counts] | None = None
 ) -> list[KpiRow]:
-    """The rows of `state`'s contribution, zeros for every cell it has left; records them.
+    """The rows of every cell `state` may have a row in: its contribution, zeros for every
+    cell it has left; records them.
 
-    `before` are the cells of the state as it was before this batch (its rows may predate
-    `kpi_cells`: the history backfilled at the upgrade). Every cell written is added to
-    `state.kpi_cells`, which the caller stores with the state.
+    `before` are the cells of the state as it was before this batch: `kpi_cells` holds
+    only the cells it left before that, and its rows may predate `kpi_cells` (the history
+    backfilled at the upgrade).
     """
     now = contribution(state) if now is None else now
-    written = sorted({Cell.of(c) for c in state.kpi_cells} | set(before) | set(now))
-    state.kpi_cells = [c.as_list() for c in written]
-    return [
-        KpiRow(cell, state.dossier_id, now.get(cell, Counts()), state.version) for cell in written
-    ]
+    written = _record(state, before, now)
+    return [KpiRow(c, state.dossier_id, now.get(c) or Counts(), state.version) for c in written]
+
+
+def known_cells(state: DossierState) -> list[Cell]:
+    """Every cell `state` may have a KPI row in, sorted (after `changed_rows`/`kpi_rows`)."""
+    return sorted(_left(state) | contribution(state).keys())
+
+
+def _left(state: DossierState) -> set[Cell]:
+    return set(map(Cell.of, state.kpi_cells))
+
+
+def _record(state: DossierState, before: Iterable[Cell], now: dict[Cell, Counts]) -> list[Cell]:
+    """Records in `state.kpi_cells` the cells written that its contribution left: the
+    cells it is in follow from the state itself, so the record stays empty for most
+    dossiers (it is stored with every state). Returns every cell known, sorted."""
+    known = _left(state).union(before, now)
+    state.kpi_cells = [c.as_list() for c in sorted(known.difference(now))]
+    return sorted(known)

@@ -32,7 +32,7 @@ from streams.context import Context
 from streams.dossier.business import business_cell, business_rows
 from streams.dossier.deadline_heap import DeadlineHeap
 from streams.dossier.deadlines import SEVERITY, AlertChange, evaluate, next_check_ms
-from streams.dossier.kpis import Cell, Counts, KpiRow, changed_rows, contribution, new_epoch
+from streams.dossier.kpis import KpiFacts, KpiRow, changed_rows, new_epoch
 from streams.dossier.rows import state_row
 from streams.dossier.state import DossierState, PublishedAlert, from_ms, to_ms
 from streams.dossier.state import merge as merge_event
@@ -85,7 +85,7 @@ class DossierProcessor(Processor):
         await self.track_backlog(batch, now)
         touched: dict[str, DossierState] = {}
         partitions: dict[str, int] = {}
-        before: dict[str, dict[Cell, Counts]] = {}
+        before: dict[str, KpiFacts] = {}
         was_open: dict[str, bool] = {}
         was_listed: dict[str, bool] = {}
         signals = SignalBatch()
@@ -93,7 +93,7 @@ class DossierProcessor(Processor):
             assert isinstance(model, DossierEvent)
             state = touched.get(model.dossier_id) or self.load(model.dossier_id)
             if model.dossier_id not in before:
-                before[model.dossier_id] = contribution(state)
+                before[model.dossier_id] = KpiFacts.of(state)
                 was_open[model.dossier_id] = state.is_open
                 was_listed[model.dossier_id] = business_cell(state) is not None
             partitions[model.dossier_id] = record.partition

@@ -15,7 +15,7 @@ pipeline tests check the two agree.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,8 +92,9 @@ class DossierState:
     seen: set[int] = field(default_factory=set)
     #: Alerts of this dossier now firing: kind -> opened_at (ms).
     firing: dict[str, int] = field(default_factory=dict)
-    #: Every KPI cell this dossier has written a row in, as [grain, at, agency, area]
-    #: (streams/dossier/kpis.py): kept with the state so a recovered state knows them all.
+    #: The KPI cells this dossier has written a row in and since left, as [grain, at,
+    #: agency, area] (streams/dossier/kpis.py): kept with the state so a recovered state
+    #: knows every cell it has a row in (the cells it is in follow from the state itself).
     kpi_cells: list[list[Any]] = field(default_factory=list)
     #: The worker run that last wrote this dossier's KPI rows (streams/dossier/kpis.py
     #: `changed_rows`); 0 when none did, or before the field existed.
@@ -130,7 +131,8 @@ class DossierState:
         data["seen"] = sorted(self.seen)
         data["firing"] = dict(self.firing)
         data["kpi_cells"] = [list(c) for c in self.kpi_cells]
-        data["published"] = {kind: asdict(alert) for kind, alert in self.published.items()}
+        # vars, not asdict: its recursive copy was a tenth of this method (`make bench`).
+        data["published"] = {kind: dict(vars(alert)) for kind, alert in self.published.items()}
         return data
 
     @classmethod

@@ -53,3 +53,25 @@ def test_working_days_skip_weekends_and_holidays() -> None:
     assert not is_working_day(date(2026, 9, 2))  # National Day
     friday = parse_local("20260306080000")
     assert add_working_days(friday, 1).isoformat() == "2026-03-09T01:00:00+00:00"  # Monday
+
+
+def test_the_workers_collector_thresholds_come_from_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """streams.gc_threshold reaches the collector; 0, which would switch it off, is refused."""
+    import gc
+
+    from pydantic import ValidationError
+
+    from streams.gc_tuning import tune_gc
+
+    monkeypatch.setenv("CITYOPS_STREAMS__GC_THRESHOLD", "[20000, 15, 30]")
+    previous = gc.get_threshold()
+    try:
+        tune_gc(Settings().streams.gc_threshold)
+        assert gc.get_threshold() == (20000, 15, 30)
+    finally:
+        gc.set_threshold(*previous)
+    monkeypatch.setenv("CITYOPS_STREAMS__GC_THRESHOLD", "[0, 10, 10]")
+    with pytest.raises(ValidationError, match="gc_threshold"):
+        Settings()

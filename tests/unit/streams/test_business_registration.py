@@ -51,9 +51,9 @@ def test_a_late_earlier_resolution_moves_the_row_to_its_day() -> None:
     state = DossierState("D-1")
     merge(state, dossier_event("received", 0))
     merge(state, dossier_event("resolved", 2 * 24 * 60))
-    _rows(state)
+    before = list(contribution(state))
     merge(state, dossier_event("resolved", 24 * 60, event_id="earlier"))
-    rows = _rows(state)
+    rows = _rows(state, True, before)
     assert _present(rows) == [(BASE.date().replace(day=BASE.day + 1), "SKHDT")]
     left = [r for r in rows if r["day"] == BASE.date().replace(day=BASE.day + 2)]
     assert [r["present"] for r in left] == [0] and left[0]["version"] == state.version

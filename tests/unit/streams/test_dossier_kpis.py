@@ -12,9 +12,11 @@ from streams.dossier.kpis import (
     COUNT_FIELDS,
     Cell,
     Counts,
+    KpiFacts,
     KpiRow,
     changed_rows,
     contribution,
+    known_cells,
     kpi_rows,
     new_epoch,
 )
@@ -55,8 +57,9 @@ def test_resolution_counts_on_time_with_its_processing_seconds() -> None:
 def test_a_late_received_event_moves_the_dossier_to_its_earlier_day() -> None:
     state = _state(dossier_event("received", 0))
     first = kpi_rows(state)
+    before = list(contribution(state))
     merge(state, dossier_event("received", -24 * 60, event_id="early"))
-    rows = _by_cell(kpi_rows(state), "day")
+    rows = _by_cell(kpi_rows(state, before), "day")
     today, yesterday = BASE.date().toordinal(), BASE.date().toordinal() - 1
     assert rows[(today, "SKHDT")] == Counts()  # the day it left gets zeros...
     assert rows[(yesterday, "SKHDT")].received == 1  # ...under a newer version
@@ -74,9 +77,9 @@ def test_an_extension_turns_late_into_on_time() -> None:
 
 def test_an_agency_change_zeroes_the_old_cells() -> None:
     state = _state(dossier_event("received", 0), dossier_event("resolved", 30))
-    kpi_rows(state)
+    before = list(contribution(state))
     merge(state, dossier_event("in_progress", 40, agency="STP"))
-    rows = kpi_rows(state)
+    rows = kpi_rows(state, before)
     assert {r.cell.agency_code for r in rows if r.counts.values() == Counts().values()} == {"SKHDT"}
     assert sum(r.counts.received for r in rows if r.cell.agency_code == "STP") == 2  # 2 grains
 
@@ -178,12 +181,10 @@ def test_rows_sum_to_the_final_states_contributions(
 
 
 def test_counts_values_follow_the_column_order() -> None:
-    """`Counts.values` lists the fields by hand (for speed): it must stay in their order."""
+    """`Counts` is summed field by field, and its values are the tables' columns in order."""
     counts = Counts(**{name: i for i, name in enumerate(COUNT_FIELDS, start=1)})
     assert counts.values() == tuple(range(1, len(COUNT_FIELDS) + 1))
-    total = Counts()
-    total.add(counts)
-    total.add(counts)
+    total = Counts().plus(counts).plus(counts)
     assert total.values() == tuple(2 * v for v in range(1, len(COUNT_FIELDS) + 1))
 
 
@@ -203,25 +204,46 @@ def test_the_cached_local_day_is_the_day_of_the_moment_itself(seconds: int) -> N
     assert day_cell(seconds * 1000 + 999, state).at == local.toordinal()
 
 
-def test_a_run_skips_only_the_unchanged_rows_it_wrote_itself() -> None:
+def test_a_run_writes_only_the_rows_that_changed_since_it_wrote_them() -> None:
     run, next_run = new_epoch(), new_epoch()
     state = DossierState(dossier_id="D-1")
-    before = contribution(state)
+    before = KpiFacts.of(state)
     merge(state, dossier_event("received", 0))
     assert changed_rows(state, before, run)  # new figures
-    before = contribution(state)
+    before = KpiFacts.of(state)
     merge(state, dossier_event("in_progress", 30, event_id="E-2"))
     assert changed_rows(state, before, run) == []  # same figures, written by this run
     recovered = DossierState.from_dict(state.to_dict())  # the next run, after a crash
-    before = contribution(recovered)
+    before = KpiFacts.of(recovered)
     merge(recovered, dossier_event("in_progress", 31, event_id="E-3"))
     again = changed_rows(recovered, before, next_run)
-    assert [r.cell for r in again] == sorted(before)  # all its cells, written again
-    before = contribution(recovered)
-    merge(recovered, dossier_event("resolved", 60, event_id="E-4"))
-    assert {r.cell for r in changed_rows(recovered, before, next_run)} == set(
-        contribution(recovered)
-    )
+    assert [r.cell for r in again] == sorted(contribution(before))  # all, written again
+    received_cells = set(contribution(recovered))
+    before = KpiFacts.of(recovered)
+    merge(recovered, dossier_event("resolved", 2 * 24 * 60, event_id="E-4"))
+    resolved = changed_rows(recovered, before, next_run)
+    # Only the resolution's cells: the received ones hold this run's rows, unchanged.
+    assert {r.cell for r in resolved} == set(contribution(recovered)) - received_cells
+    assert {r.counts.resolved for r in resolved} == {1}
+
+
+def test_the_state_records_only_the_cells_it_left() -> None:
+    """The cells a dossier is in follow from its state; the record (stored with every
+    state) holds the ones it left, which a recovered state must still zero."""
+    run = new_epoch()
+    state = DossierState(dossier_id="D-1")
+    for minutes, status in ((0, "received"), (30, "in_progress"), (60, "resolved")):
+        before = KpiFacts.of(state)
+        merge(state, dossier_event(status, minutes, event_id=f"E{minutes}"))
+        changed_rows(state, before, run)
+    assert state.kpi_cells == []
+    before = KpiFacts.of(state)
+    merge(state, dossier_event("returned", 90, agency="STP", event_id="E-agency"))
+    rows = changed_rows(state, before, run)
+    left = sorted(contribution(before))
+    assert [Cell.of(c) for c in state.kpi_cells] == left
+    assert [r.cell for r in rows if r.counts == Counts()] == left
+    assert known_cells(state) == sorted([*left, *contribution(state)])
 
 
 @settings(max_examples=80, deadline=None)
@@ -236,7 +258,7 @@ def test_skipped_rows_still_sum_to_the_truth_across_crashes(
     epoch = new_epoch()
     for event, crashed in _deliveries(order, owners, lost):
         state = states.setdefault(event.dossier_id, DossierState(dossier_id=event.dossier_id))
-        before = contribution(state)
+        before = KpiFacts.of(state)
         merge(state, event)
         rows = changed_rows(state, before, epoch)
         if crashed:  # the state reached the changelog, the rows never reached ClickHouse
